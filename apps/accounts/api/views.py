@@ -1,0 +1,108 @@
+"""Sign-in for devices (``/api/v1/auth/token/``) and who-am-I."""
+
+import hashlib
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from .. import selectors, services
+from ..models import DeviceToken
+from ..principals import DepartmentClient
+from .serializers import MeOutputSerializer, TokenCreateInputSerializer, TokenCreateOutputSerializer
+
+
+class LoginRateThrottle(SimpleRateThrottle):
+    """Password attempts per username, whatever address they come from."""
+
+    scope = "login"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if request.method != "POST" or not isinstance(request.data, dict):
+            return None
+        username = request.data.get("username")
+        if not isinstance(username, str) or not username:
+            return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        # Hashed: a username is arbitrary text, a cache key must be short and plain.
+        digest = hashlib.sha256(username[:150].lower().encode()).hexdigest()[:32]
+        return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+def _user_payload(user: Any) -> dict[str, Any]:
+    return {"id": user.pk, "username": user.username, "full_name": user.full_name, "roles": user.roles}
+
+
+class TokenView(APIView):
+    def get_permissions(self) -> list[Any]:
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    def get_throttles(self) -> list[Any]:
+        throttles = super().get_throttles()
+        return [*throttles, LoginRateThrottle()] if self.request.method == "POST" else throttles
+
+    @extend_schema(
+        tags=["auth"],
+        request=TokenCreateInputSerializer,
+        responses={201: TokenCreateOutputSerializer},
+        auth=[],
+        summary="Sign in on a device and get a bearer token",
+    )
+    def post(self, request: Request) -> Response:
+        data = TokenCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        issued = services.device_token_issue(**data.validated_data)
+        token: DeviceToken = issued.record
+        grids = selectors.user_grids(user=token.user)
+        output = TokenCreateOutputSerializer(
+            {
+                "token": issued.secret,
+                "expires_at": token.expires_at,
+                "user": _user_payload(token.user),
+                "grids": grids,
+            }
+        )
+        return Response(output.data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=["auth"], request=None, responses={204: None}, summary="Revoke the token of this request"
+    )
+    def delete(self, request: Request) -> Response:
+        if not isinstance(request.auth, DeviceToken):
+            raise ValidationError({"token": [_("Only a device token can be revoked this way.")]})
+        services.device_token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["auth"], responses={200: MeOutputSerializer}, summary="Who the credentials belong to"
+    )
+    def get(self, request: Request) -> Response:
+        user = request.user
+        if isinstance(user, DepartmentClient):
+            payload: dict[str, Any] = {
+                "kind": "department_system",
+                "user": None,
+                "grids": [],
+                "territory": None,
+                "department": user.department.code,
+            }
+        else:
+            territory = getattr(user, "territory", None)
+            payload = {
+                "kind": "user",
+                "user": _user_payload(user),
+                "grids": selectors.user_grids(user=user),
+                "territory": territory.code if territory else None,
+                "department": None,
+            }
+        return Response(MeOutputSerializer(payload).data)

@@ -1,0 +1,233 @@
+"""Settings shared by every environment. Configuration comes from the environment (12-factor).
+
+Read order (earlier wins): the process environment, ``.env`` in the checkout (the operator's file),
+``.var/env`` (written by the bootstrap script with the URLs of the private PostGIS and Redis).
+"""
+
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+env = environ.Env()
+for env_file in (BASE_DIR / ".env", BASE_DIR / ".var" / "env"):
+    if env_file.exists():
+        env.read_env(str(env_file), overwrite=False)
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS: list[str] = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "rest_framework_gis",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "apps.core",
+    "apps.territory",
+    "apps.departments",
+    "apps.accounts",
+    "apps.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apps.core.middleware.RequestSizeLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "gridapi.urls"
+WSGI_APPLICATION = "gridapi.wsgi.application"
+ASGI_APPLICATION = "gridapi.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Project templates override those of installed packages (e.g. Redoc without CDN fonts).
+        "DIRS": [BASE_DIR / "gridapi" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database ------------------------------------------------------------------------------------
+# Without DATABASE_URL (and before the bootstrap has written .var/env) the private cluster's socket
+# under .var/run is the default, so the error names the place a newcomer expects.
+_default_db = f"postgis://postgres@{quote(str(BASE_DIR / '.var' / 'run'), safe='')}/gridapi"
+DATABASES = {"default": env.db_url("DATABASE_URL", default=_default_db)}
+DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+# A Unix-socket directory travels percent-encoded in the URL's host part.
+DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST") or "")
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = "gridapi"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# GeoJSON is parsed by GEOS/shapely, never by GDAL's file drivers, so GDAL < 3.9 (Debian 12) is acceptable.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# --- language and time ---------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- static files --------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(BASE_DIR / ".var" / "static"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / ".var" / "media"))
+
+# --- request limits ------------------------------------------------------------------------------
+# Bodies above this are refused with 413 before they are read (sync batches are capped at 5 MB).
+GRIDAPI_MAX_REQUEST_BYTES = env.int("GRIDAPI_MAX_REQUEST_BYTES", default=12 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = GRIDAPI_MAX_REQUEST_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- cache and broker ----------------------------------------------------------------------------
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
+_cache_url = env("CACHE_URL", default="")
+if _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+elif _cache_url:
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+else:
+    # Counters (throttling) must agree across processes: the database is the fallback, never local memory.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "gridapi_cache"}
+    }
+
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "accounts-prune-expired-tokens": {"task": "apps.accounts.tasks.prune_expired_tokens", "schedule": 3600.0},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".var" / "celerybeat-schedule")
+
+# --- REST framework ------------------------------------------------------------------------------
+API_PAGE_SIZE = env.int("GRIDAPI_PAGE_SIZE", default=50)
+API_MAX_PAGE_SIZE = env.int("GRIDAPI_MAX_PAGE_SIZE", default=500)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.accounts.authentication.BearerAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.CursorPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.accounts.throttling.CredentialRateThrottle",
+        "apps.accounts.throttling.AnonymousRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "device": env("GRIDAPI_THROTTLE_DEVICE", default="600/min"),
+        "apikey": env("GRIDAPI_THROTTLE_APIKEY", default="1200/min"),
+        "session": env("GRIDAPI_THROTTLE_SESSION", default="1200/min"),
+        "anon": env("GRIDAPI_THROTTLE_ANON", default="120/min"),
+        "login": env("GRIDAPI_THROTTLE_LOGIN", default="10/min"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.core.errors.problem_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "gridapi",
+    "DESCRIPTION": (
+        "REST backend for grid-based community governance (网格化管理): offline-first sync for grid "
+        "workers, one canonical record per real thing, events routed to departments and followed to "
+        "closure, and data shared with departments by entitlement.\n\n"
+        "Errors are RFC 9457 problem details. Authenticate with `Authorization: Bearer <token>` "
+        "(device token or department API key). Send `Accept-Language: en` for English messages."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "apps.accounts.models.Role",
+        "TerritoryLevelEnum": "apps.territory.models.Level",
+    },
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer", "description": "Device token or API key"}
+        }
+    },
+    "SECURITY": [{"bearerAuth": []}],
+    "AUTHENTICATION_WHITELIST": ["apps.accounts.authentication.BearerAuthentication"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.openapi.add_problem_responses",
+    ],
+}
+
+# --- gridapi domain settings ---------------------------------------------------------------------
+GRIDAPI_TOKEN_TTL_DAYS = env.int("GRIDAPI_TOKEN_TTL_DAYS", default=30)
+# Last-seen is written at most this often per token, so authentication does not write on every request.
+GRIDAPI_TOKEN_TOUCH_SECONDS = env.int("GRIDAPI_TOKEN_TOUCH_SECONDS", default=300)
+# Territory import tolerances (metres / square metres).
+GRIDAPI_TERRITORY_CONTAINMENT_TOLERANCE_M = env.float(
+    "GRIDAPI_TERRITORY_CONTAINMENT_TOLERANCE_M", default=5.0
+)
+GRIDAPI_TERRITORY_OVERLAP_TOLERANCE_M2 = env.float("GRIDAPI_TERRITORY_OVERLAP_TOLERANCE_M2", default=25.0)
+GRIDAPI_TERRITORY_IMPORT_MAX_BYTES = env.int("GRIDAPI_TERRITORY_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+
+# --- logging -------------------------------------------------------------------------------------
+LOG_LEVEL = env("GRIDAPI_LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

@@ -1,0 +1,19 @@
+"""Settings for the test suite: real PostGIS and Redis, fast password hashing."""
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "gridapi-test-key"  # noqa: S105
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Serve static files (Swagger UI assets) from the finders, without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+# Tests share the Redis of the bootstrap with a running demo: keep their keys apart.
+CACHES["default"]["KEY_PREFIX"] = "gridapi-test"  # noqa: F405
+# Tests share the broker of the bootstrap with a running demo: their tasks go to their own queue.
+CELERY_TASK_DEFAULT_QUEUE = "gridapi-test"

@@ -1,0 +1,125 @@
+"""Worker ↔ grid assignments: many workers per grid, many grids per worker, dated."""
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import time_machine
+from rest_framework.exceptions import ValidationError
+from rest_framework.test import APIClient
+
+from apps.accounts.models import Role, User
+from apps.territory.models import TerritoryNode
+from apps.territory.selectors import today, worker_grids
+from apps.territory.services import grid_assignment_create, grid_assignment_end
+
+pytestmark = pytest.mark.django_db
+
+
+def test_one_grid_many_workers_and_one_worker_many_grids(
+    territory: dict[str, TerritoryNode], worker_of: Callable[..., User]
+) -> None:
+    a = worker_of("HC-XY-XA-01", "HC-XY-XA-02")
+    b = worker_of("HC-XY-XA-02")
+    assert sorted(worker_grids(worker=a).values_list("code", flat=True)) == ["HC-XY-XA-01", "HC-XY-XA-02"]
+    assert list(worker_grids(worker=b).values_list("code", flat=True)) == ["HC-XY-XA-02"]
+
+
+def test_assignment_dates_bound_the_scope(
+    territory: dict[str, TerritoryNode], make_user: Callable[..., User]
+) -> None:
+    worker = make_user(Role.GRID_WORKER)
+    grid_assignment_create(
+        worker=worker,
+        grid=territory["HC-XY-XA-01"],
+        valid_from=dt.date(2026, 3, 1),
+        valid_to=dt.date(2026, 3, 31),
+    )
+    assert not worker_grids(worker=worker, on=dt.date(2026, 2, 28)).exists()
+    assert worker_grids(worker=worker, on=dt.date(2026, 3, 31)).exists()
+    assert not worker_grids(worker=worker, on=dt.date(2026, 4, 1)).exists()
+
+
+def test_overlapping_assignment_of_same_pair_is_refused(
+    territory: dict[str, TerritoryNode], make_user: Callable[..., User]
+) -> None:
+    worker = make_user(Role.GRID_WORKER)
+    grid_assignment_create(worker=worker, grid=territory["HC-XY-XA-01"], valid_from=dt.date(2026, 1, 1))
+    with pytest.raises(ValidationError) as excinfo:
+        grid_assignment_create(worker=worker, grid=territory["HC-XY-XA-01"], valid_from=dt.date(2026, 6, 1))
+    assert "valid_from" in excinfo.value.detail  # type: ignore[operator]
+
+
+def test_only_grid_workers_on_grids(
+    territory: dict[str, TerritoryNode], make_user: Callable[..., User]
+) -> None:
+    with pytest.raises(ValidationError) as excinfo:
+        grid_assignment_create(
+            worker=make_user(Role.DISPATCHER), grid=territory["HC-XY-XA"], valid_from=today()
+        )
+    assert set(excinfo.value.detail) == {"worker", "grid"}  # type: ignore[arg-type]
+
+
+def test_ending_an_assignment_removes_the_grid_from_tomorrow(
+    territory: dict[str, TerritoryNode], worker_of: Callable[..., User]
+) -> None:
+    worker = worker_of("HC-XY-XA-01")
+    assignment = worker.grid_assignments.get()
+    with time_machine.travel(dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)):
+        grid_assignment_end(assignment=assignment, valid_to=dt.date(2026, 12, 1))
+        assert worker_grids(worker=worker).exists()
+    with time_machine.travel(dt.datetime(2026, 12, 2, 12, tzinfo=dt.UTC)):
+        assert not worker_grids(worker=worker).exists()
+
+
+def test_dispatcher_assigns_within_territory_only(
+    territory: dict[str, TerritoryNode],
+    api_client: Callable[[Any], APIClient],
+    dispatcher_of: Callable[[str], User],
+    make_user: Callable[..., User],
+) -> None:
+    client = api_client(dispatcher_of("HC-XY"))
+    worker = make_user(Role.GRID_WORKER)
+    ok = client.post(
+        "/api/v1/territory/assignments/",
+        {"worker": str(worker.pk), "grid": "HC-XY-XA-03", "valid_from": "2026-11-01"},
+    )
+    assert ok.status_code == 201, ok.json()
+    assert ok.json()["grid"] == "HC-XY-XA-03"
+    outside = client.post(
+        "/api/v1/territory/assignments/",
+        {"worker": str(worker.pk), "grid": "HC-SY-HH-01", "valid_from": "2026-11-01"},
+    )
+    assert outside.status_code == 400
+    assert "grid" in outside.json()["errors"]
+    ended = client.post(f"/api/v1/territory/assignments/{ok.json()['id']}/end/", {"valid_to": "2026-11-30"})
+    assert ended.status_code == 200 and ended.json()["valid_to"] == "2026-11-30"
+    backwards = client.post(
+        f"/api/v1/territory/assignments/{ok.json()['id']}/end/", {"valid_to": "2020-01-01"}
+    )
+    assert backwards.status_code == 400
+
+
+def test_workers_cannot_create_assignments(
+    territory: dict[str, TerritoryNode],
+    api_client: Callable[[Any], APIClient],
+    worker_of: Callable[..., User],
+) -> None:
+    worker = worker_of("HC-XY-XA-01")
+    response = api_client(worker).post(
+        "/api/v1/territory/assignments/",
+        {"worker": str(worker.pk), "grid": "HC-XY-XA-02", "valid_from": "2026-11-01"},
+    )
+    assert response.status_code == 403
+
+
+def test_worker_lists_only_own_assignments(
+    territory: dict[str, TerritoryNode],
+    api_client: Callable[[Any], APIClient],
+    worker_of: Callable[..., User],
+) -> None:
+    mine = worker_of("HC-XY-XA-01")
+    worker_of("HC-XY-XA-01", "HC-SY-HH-01")
+    body = api_client(mine).get("/api/v1/territory/assignments/").json()
+    assert [row["worker"] for row in body["results"]] == [str(mine.pk)]
