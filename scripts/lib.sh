@@ -83,6 +83,7 @@ ensure_venv() {
 # user cannot reach the checkout (e.g. under /root), the cluster lives in a world-traversable directory
 # and .var/pg points to it.
 PG_RUN=""
+PG_LOG=""
 PG_OWNER=""
 PG_STARTED_HERE=0
 REDIS_STARTED_HERE=0
@@ -90,11 +91,14 @@ pg_setup_paths() {
   PG_OWNER="$(id -un)"
   [ "$(id -u)" -eq 0 ] && PG_OWNER=postgres
   local sock_dir="$VAR/run"
+  PG_LOG="$VAR/log/postgres.log"
   if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$ROOT" 2>/dev/null || [ ${#sock_dir} -gt 80 ]; then
     local alt="/tmp/gridapi-$(printf '%s' "$ROOT" | sha1sum | cut -c1-10)"
     mkdir -p "$alt" && chmod 755 "$alt"
     [ -L "$VAR/pg" ] || [ -e "$VAR/pg" ] || ln -s "$alt/pg" "$VAR/pg"
     sock_dir="$alt/run"
+    mkdir -p "$alt/log" && chown postgres "$alt/log"
+    PG_LOG="$alt/log/postgres.log"
   fi
   PG_RUN="$sock_dir"
   mkdir -p "$PG_RUN"
@@ -102,9 +106,10 @@ pg_setup_paths() {
   true
 }
 
-pg_as_owner() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# As root, the server runs as 'postgres' from / (it may not be allowed into the checkout).
+pg_as_owner() { if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
-pg_is_running() { pg_as_owner "$(pg_bindir)/pg_ctl" -D "$VAR/pg" status >/dev/null 2>&1; }
+pg_is_running() { pg_as_owner "$(pg_bindir)/pg_ctl" -D "$(readlink -f "$VAR/pg")" status >/dev/null 2>&1; }
 
 start_private_postgis() {
   local bindir; bindir="$(pg_bindir)"
@@ -118,11 +123,12 @@ start_private_postgis() {
   fi
   if ! pg_is_running; then
     log "starting private PostGIS (socket $PG_RUN)"
-    touch "$VAR/log/postgres.log"; [ "$(id -u)" -eq 0 ] && chown postgres "$VAR/log/postgres.log"
-    pg_as_owner "$bindir/pg_ctl" -D "$data" -l "$VAR/log/postgres.log" -w -t 60 \
+    touch "$PG_LOG"; [ "$(id -u)" -eq 0 ] && chown postgres "$PG_LOG"
+    pg_as_owner "$bindir/pg_ctl" -D "$data" -l "$PG_LOG" -w -t 60 \
       -o "-c listen_addresses='' -k '$PG_RUN' -c max_connections=200 -c shared_buffers=256MB -c fsync=${GRIDAPI_PG_FSYNC:-on}" start >/dev/null
     PG_STARTED_HERE=1
   fi
+  export PGOPTIONS="--client-min-messages=warning"
   local psql=("$bindir/psql" -h "$PG_RUN" -U "$PG_OWNER" -d postgres -qAt)
   if [ -z "$("${psql[@]}" -c "select 1 from pg_database where datname='gridapi'")" ]; then
     "${psql[@]}" -c "create database gridapi"
