@@ -36,9 +36,11 @@ ensure_system_packages() {
   local want=() bindir major
   command -v python3 >/dev/null || want+=(python3)
   python3 -c 'import venv, ensurepip' 2>/dev/null || want+=(python3-venv)
-  ldconfig -p | grep -q 'libgdal\.so' || want+=(gdal-bin libgdal-dev)
-  ldconfig -p | grep -q 'libgeos_c\.so' || want+=(libgeos-dev)
-  ldconfig -p | grep -q 'libproj\.so' || want+=(libproj-dev)
+  # Read once: `ldconfig -p | grep -q` would fail under pipefail when grep stops reading early.
+  local libs; libs="$(ldconfig -p 2>/dev/null || true)"
+  grep -q 'libgdal\.so' <<<"$libs" || want+=(gdal-bin libgdal-dev)
+  grep -q 'libgeos_c\.so' <<<"$libs" || want+=(libgeos-dev)
+  grep -q 'libproj\.so' <<<"$libs" || want+=(libproj-dev)
   command -v msgfmt >/dev/null || want+=(gettext)
   command -v make >/dev/null || want+=(make)
   if [ -z "${CELERY_BROKER_URL:-}" ]; then command -v redis-server >/dev/null || want+=(redis-server); fi
