@@ -10,6 +10,7 @@ api_v1 = [
     path("auth/", include("apps.accounts.api.urls")),
     path("territory/", include("apps.territory.api.urls")),
     path("departments/", include("apps.departments.api.urls")),
+    path("", include("apps.registry.api.urls")),
 ]
 
 urlpatterns = [

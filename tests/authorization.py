@@ -23,6 +23,7 @@ class Case:
     outsider: str
     body: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     ok_status: int = 200
+    headers: Callable[[dict[str, Any]], dict[str, str]] | None = None
 
 
 def assert_hidden_from_outsider(
@@ -30,8 +31,9 @@ def assert_hidden_from_outsider(
 ) -> None:
     url = case.url(world)
     body = case.body(world) if case.body else None
-    owner = getattr(client_for(world[case.owner]), case.method)(url, body, format="json")
+    headers = case.headers(world) if case.headers else {}
+    owner = getattr(client_for(world[case.owner]), case.method)(url, body, format="json", **headers)
     assert owner.status_code == case.ok_status, (case.name, owner.status_code, owner.content[:300])
-    outsider = getattr(client_for(world[case.outsider]), case.method)(url, body, format="json")
+    outsider = getattr(client_for(world[case.outsider]), case.method)(url, body, format="json", **headers)
     assert outsider.status_code == 404, (case.name, outsider.status_code, outsider.content[:300])
     assert outsider["Content-Type"] == "application/problem+json"

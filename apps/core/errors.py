@@ -13,6 +13,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -26,25 +27,25 @@ PROBLEM_BASE = "/problems/"
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "Request body too large."
+    default_detail = gettext_lazy("Request body too large.")
     default_code = "payload_too_large"
 
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the resource."
+    default_detail = gettext_lazy("The request conflicts with the current state of the resource.")
     default_code = "conflict"
 
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The resource has changed since the version given in If-Match."
+    default_detail = gettext_lazy("The resource has changed since the version given in If-Match.")
     default_code = "precondition_failed"
 
 
 class PreconditionRequired(exceptions.APIException):
     status_code = 428
-    default_detail = "This request must carry an If-Match header with the resource's ETag."
+    default_detail = gettext_lazy("This request must carry an If-Match header with the resource's ETag.")
     default_code = "precondition_required"
 
 

@@ -27,6 +27,9 @@ _DESCRIPTIONS = {
     "404": "Not found, or not visible to the caller.",
     "405": "Method not allowed.",
     "406": "Not acceptable.",
+    "409": "Conflicts with the current state (e.g. already decided, already merged).",
+    "412": "The resource changed since the ETag given in If-Match.",
+    "428": "If-Match is required.",
     "413": "Request body too large.",
     "415": "Unsupported media type.",
     "429": "Throttled; see Retry-After.",
@@ -45,6 +48,13 @@ def add_problem_responses(
                 continue
             responses = operation.setdefault("responses", {})
             codes = ["400", "404", "405", "406", "413", "415", "429"]
+            if method != "get":
+                codes.append("409")
+            if any(
+                p.get("in") == "header" and p.get("name") == "If-Match"
+                for p in operation.get("parameters", [])
+            ):
+                codes += ["412", "428"]
             if operation.get("security") != [{}] and operation.get("security") != []:
                 codes += ["401", "403"]
             for code in codes:

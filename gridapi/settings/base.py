@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.territory",
     "apps.departments",
     "apps.accounts",
+    "apps.registry",
     "apps.demo",
 ]
 
@@ -195,6 +196,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "apps.accounts.models.Role",
         "TerritoryLevelEnum": "apps.territory.models.Level",
+        "RecordTypeEnum": "apps.registry.models.RecordType",
+        "MergeableRecordTypeEnum": "apps.registry.models.MERGEABLE_CHOICES",
     },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "APPEND_COMPONENTS": {
@@ -220,6 +223,18 @@ GRIDAPI_TERRITORY_CONTAINMENT_TOLERANCE_M = env.float(
 )
 GRIDAPI_TERRITORY_OVERLAP_TOLERANCE_M2 = env.float("GRIDAPI_TERRITORY_OVERLAP_TOLERANCE_M2", default=25.0)
 GRIDAPI_TERRITORY_IMPORT_MAX_BYTES = env.int("GRIDAPI_TERRITORY_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+
+# Matching thresholds (see the matching design note): at or above AUTO a collected record merges; at or
+# above REVIEW it is created and a possible duplicate is queued for a dispatcher; below, it is new.
+GRIDAPI_MATCH_BUILDING_AUTO = env.float("GRIDAPI_MATCH_BUILDING_AUTO", default=0.85)
+GRIDAPI_MATCH_BUILDING_REVIEW = env.float("GRIDAPI_MATCH_BUILDING_REVIEW", default=0.45)
+GRIDAPI_MATCH_PERSON_AUTO = env.float("GRIDAPI_MATCH_PERSON_AUTO", default=0.9)
+GRIDAPI_MATCH_PERSON_REVIEW = env.float("GRIDAPI_MATCH_PERSON_REVIEW", default=0.5)
+
+# Personal numbers: AES-256-GCM keys and HMAC keys for the blind index, each "<id>:<base64 of 32 bytes>",
+# comma-separated, the first one current. Required in production (see production.py).
+GRIDAPI_PII_KEYS = env("GRIDAPI_PII_KEYS", default="")
+GRIDAPI_BLIND_INDEX_KEYS = env("GRIDAPI_BLIND_INDEX_KEYS", default="")
 
 # --- logging -------------------------------------------------------------------------------------
 LOG_LEVEL = env("GRIDAPI_LOG_LEVEL", default="INFO")

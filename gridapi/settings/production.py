@@ -16,3 +16,6 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Health checks come from the load balancer over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+GRIDAPI_PII_KEYS = env("GRIDAPI_PII_KEYS")  # required: no default
+GRIDAPI_BLIND_INDEX_KEYS = env("GRIDAPI_BLIND_INDEX_KEYS")  # required: no default

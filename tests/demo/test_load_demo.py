@@ -11,6 +11,7 @@ from shapely.ops import unary_union
 from apps.accounts.models import Role, User
 from apps.demo.territory import haicang_features
 from apps.departments.models import Department
+from apps.registry.models import Building, Person, Residence
 from apps.territory.models import GridAssignment, TerritoryNode
 
 pytestmark = pytest.mark.django_db
@@ -46,11 +47,16 @@ def test_grids_tile_each_community_without_gaps_or_overlaps() -> None:
 
 def test_load_demo_twice_is_idempotent(territory: Any) -> None:
     call_command("load_demo", stdout=StringIO())
-    counts = (TerritoryNode.objects.count(), Department.objects.count(), User.objects.count(),
-              GridAssignment.objects.count())  # fmt: skip
+
+    def counts() -> tuple[int, ...]:
+        return (TerritoryNode.objects.count(), Department.objects.count(), User.objects.count(),
+                GridAssignment.objects.count(), Building.objects.count(), Person.objects.count(),
+                Residence.objects.count())  # fmt: skip
+
+    before = counts()
     call_command("load_demo", stdout=StringIO())
-    assert counts == (TerritoryNode.objects.count(), Department.objects.count(), User.objects.count(),
-                      GridAssignment.objects.count())  # fmt: skip
+    assert before == counts()
+    assert Building.objects.count() == 10 and Person.objects.filter(merged_into__isnull=True).count() == 30
     assert Department.objects.count() >= 8
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
     assert User.objects.get(username="worker_xa1").grid_assignments.count() == 2

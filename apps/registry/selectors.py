@@ -1,0 +1,106 @@
+"""Reads of the registry: what each caller may see, alias resolution, matching candidates."""
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from apps.core.crypto import blind_index_candidates
+from apps.core.geo.cells import neighbourhood
+from apps.core.permissions import role_of
+from apps.territory.models import Level, TerritoryNode
+from apps.territory.selectors import node_scope_q
+
+from .models import Building, Observation, Person, RecordAlias, Residence, ReviewItem
+
+
+def _grid_scope(user: Any, prefix: str = "grid__") -> Q:
+    if role_of(user) == "admin":
+        return Q()
+    return Q(
+        **{f"{prefix}in": TerritoryNode.objects.filter(node_scope_q(user), level=Level.GRID).values("pk")}
+    )
+
+
+def buildings_for(user: Any) -> QuerySet[Building]:
+    """Canonical buildings the user may see: a worker their grids, a dispatcher their territory."""
+    return Building.objects.filter(_grid_scope(user, "grid_id__"), merged_into__isnull=True)
+
+
+def people_for(user: Any) -> QuerySet[Person]:
+    """Canonical people the user may see (by the grid they live in)."""
+    return Person.objects.filter(_grid_scope(user, "grid_id__"), merged_into__isnull=True)
+
+
+def residences_for(user: Any) -> QuerySet[Residence]:
+    """Residences in buildings the user may see."""
+    return Residence.objects.filter(_grid_scope(user, "building__grid_id__")).select_related(
+        "person", "building"
+    )
+
+
+def reviews_for(user: Any) -> QuerySet[ReviewItem]:
+    """Review items in the dispatcher's territory (all for an administrator; none for anyone else)."""
+    if role_of(user) not in {"admin", "dispatcher"}:
+        return ReviewItem.objects.none()
+    return ReviewItem.objects.filter(_grid_scope(user, "grid_id__"))
+
+
+def observations_of(*, record_type: str, record_id: uuid.UUID) -> QuerySet[Observation]:
+    return Observation.objects.filter(record_type=record_type, record_id=record_id).order_by("collected_at")
+
+
+def resolve_alias(*, record_type: str, record_id: uuid.UUID) -> uuid.UUID | None:
+    """The canonical id that ``record_id`` denotes now, or None if it was never given out."""
+    return (
+        RecordAlias.objects.filter(alias=record_id, record_type=record_type)
+        .values_list("canonical_id", flat=True)
+        .first()
+    )
+
+
+def building_candidates(*, cell: str, address_code: str) -> list[Building]:
+    """Canonical buildings in the cell's neighbourhood, or with the same standard address code: one query."""
+    condition = Q(cell__in=neighbourhood(cell))
+    if address_code:
+        condition |= Q(address_code=address_code)
+    return list(
+        Building.objects.filter(condition, merged_into__isnull=True).only(
+            "id", "location", "address_norm", "address_code", "house_number", "block_number", "name", "use"
+        )
+    )
+
+
+def person_candidates(
+    *,
+    name_key: str,
+    birth_date: dt.date | None,
+    id_number: str,
+    phone: str,
+    passport: str,
+    cell: str,
+) -> list[Person]:
+    """Canonical people sharing a blocking key with the evidence: one query (a bitmap OR of indexes)."""
+    # Without a birth date, namesakes are blocked by neighbourhood instead (people living close by).
+    if birth_date:
+        condition = Q(name_key=name_key, birth_date=birth_date)
+    else:
+        condition = Q(name_key=name_key, cell__in=neighbourhood(cell))
+    if id_number:
+        condition |= Q(id_number_index__in=blind_index_candidates(id_number))
+    if phone:
+        condition |= Q(phone_index__in=blind_index_candidates(phone))
+    if passport:
+        condition |= Q(passport_index__in=blind_index_candidates(passport))
+    return list(Person.objects.filter(condition, merged_into__isnull=True)[:50])
+
+
+def buildings_of_people(person_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """For each person, the buildings they currently live in (one query)."""
+    result: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for person_id, building_id in Residence.objects.filter(
+        person_id__in=person_ids, until__isnull=True
+    ).values_list("person_id", "building_id"):
+        result.setdefault(person_id, set()).add(building_id)
+    return result

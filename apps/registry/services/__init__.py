@@ -1,0 +1,21 @@
+"""Writes to the registry. ``collect`` services are the single entry for the REST API and the mobile sync."""
+
+from .buildings import building_collect, building_update
+from .common import CollectOutcome, ObservationMeta
+from .merging import record_merge, record_unmerge, review_decide
+from .people import person_collect, person_update
+from .residences import residence_collect, residence_end
+
+__all__ = [
+    "CollectOutcome",
+    "ObservationMeta",
+    "building_collect",
+    "building_update",
+    "person_collect",
+    "person_update",
+    "record_merge",
+    "record_unmerge",
+    "residence_collect",
+    "residence_end",
+    "review_decide",
+]

@@ -1,0 +1,138 @@
+"""Collecting and editing buildings."""
+
+from dataclasses import replace
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+
+from apps.core.geo.cells import cell_of, neighbourhood
+from apps.core.ids import uuid7
+from apps.core.locks import advisory_xact_lock
+from apps.core.text import house_key, normalise_address
+
+from ..matching import BuildingEvidence, best, score_building
+from ..models import Building, Outcome, Person, RecordType
+from ..selectors import building_candidates
+from .common import (
+    CollectOutcome,
+    ObservationMeta,
+    alias_add,
+    check_new_id,
+    grid_at,
+    locked_for_update,
+    queue_review,
+    record_observation,
+    save_update,
+)
+from .merging import absorb
+
+EDITABLE = ["address", "address_code", "name", "use", "floors", "footprint", "landlord_id", "location"]
+
+
+def _address_fields(address: str) -> dict[str, str]:
+    norm = normalise_address(address)
+    house, block = house_key(norm)
+    return {
+        "address": address,
+        "address_norm": norm,
+        "house_number": house or "",
+        "block_number": block or "",
+    }
+
+
+def _check_landlord(landlord_id: Any) -> None:
+    if landlord_id and not Person.objects.filter(pk=landlord_id, merged_into__isnull=True).exists():
+        raise ValidationError({"landlord_id": [_("No such person.")]})
+
+
+@transaction.atomic
+def building_collect(
+    *, data: dict[str, Any], meta: ObservationMeta, payload: dict[str, Any]
+) -> CollectOutcome:
+    """Record one collection of a building and return the canonical record.
+
+    Serialises on the location's cell neighbourhood (and the standard address code), so two devices
+    collecting the same new building at once cannot both create it. Then: candidates from the
+    neighbourhood → scores → merge into the best (at or above the auto threshold, or a deterministic
+    key), or create (queueing a review item when the best lies between the thresholds).
+    """
+    if meta.location is None:
+        raise ValidationError({"location": [_("A building needs a location.")]})
+    grid = grid_at(meta.location, collector=meta.collector)
+    cell = cell_of(meta.location.x, meta.location.y)
+    code = data.get("address_code") or ""
+    advisory_xact_lock(
+        [("building-cell", c) for c in neighbourhood(cell)] + ([("building-code", code)] if code else [])
+    )
+    check_new_id(record_type=RecordType.BUILDING, record_id=meta.submitted_id)
+    _check_landlord(data.get("landlord_id"))
+    fields: dict[str, Any] = {
+        **_address_fields(data["address"]),
+        "address_code": code,
+        "name": data.get("name") or "",
+        "use": data.get("use") or "",
+        "floors": data.get("floors"),
+        "footprint": data.get("footprint"),
+        "landlord_id": data.get("landlord_id"),
+        "location": meta.location,
+        "cell": cell,
+        "grid_id": grid.pk,
+    }
+    evidence = BuildingEvidence(
+        lon=meta.location.x,
+        lat=meta.location.y,
+        address_norm=fields["address_norm"],
+        house_number=fields["house_number"] or None,
+        block_number=fields["block_number"] or None,
+        address_code=code,
+        name=fields["name"],
+        use=fields["use"],
+    )
+    match = best(
+        [
+            score_building(evidence, candidate)
+            for candidate in building_candidates(cell=cell, address_code=code)
+        ]
+    )
+    if match and (match.deterministic or match.score >= settings.GRIDAPI_MATCH_BUILDING_AUTO):
+        return absorb(
+            record_type=RecordType.BUILDING, survivor_id=match.record.pk, fields=fields, meta=meta, match=match,
+            payload=payload,
+        )  # fmt: skip
+    building = Building.objects.create(id=meta.submitted_id or uuid7(), **fields)
+    meta = replace(meta, submitted_id=building.pk)
+    alias_add(record_type=RecordType.BUILDING, alias=building.pk, canonical_id=building.pk)
+    observation = record_observation(
+        record_type=RecordType.BUILDING, record_id=building.pk, meta=meta, payload=payload, outcome=Outcome.CREATED,
+        match=match,
+    )  # fmt: skip
+    review = None
+    if match and match.score >= settings.GRIDAPI_MATCH_BUILDING_REVIEW:
+        review = queue_review(record_type=RecordType.BUILDING, record=building, match=match)
+    return CollectOutcome(building, Outcome.CREATED, observation, match=match, review=review)
+
+
+@transaction.atomic
+def building_update(
+    *, building: Building, changes: dict[str, Any], expected_version: int, meta: ObservationMeta,
+    payload: dict[str, Any],
+) -> Building:  # fmt: skip
+    """Apply ``changes`` if the building is still at ``expected_version`` (else 412)."""
+    building = locked_for_update(
+        record=building, expected_version=expected_version, changes=changes, editable=EDITABLE
+    )
+    _check_landlord(changes.get("landlord_id"))
+    if "address" in changes:
+        for name, value in _address_fields(changes.pop("address")).items():
+            setattr(building, name, value)
+    if "location" in changes:
+        location = changes.pop("location")
+        building.grid_id = grid_at(location, collector=meta.collector).pk
+        building.location, building.cell = location, cell_of(location.x, location.y)
+    for name, value in changes.items():
+        setattr(building, name, value)
+    save_update(record_type=RecordType.BUILDING, record=building, meta=meta, payload=payload)
+    return building

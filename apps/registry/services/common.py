@@ -1,0 +1,190 @@
+"""Pieces every collect service shares: observation metadata, outcomes, aliases, field snapshots."""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+
+from apps.core.crypto import seal_json
+from apps.core.errors import PreconditionFailed
+from apps.core.ids import uuid7
+from apps.territory.models import Level, TerritoryNode
+from apps.territory.selectors import grids_visible_to
+
+from ..matching import Match
+from ..models import Observation, Outcome, RecordAlias, ReviewItem
+
+
+@dataclass(frozen=True)
+class ObservationMeta:
+    """Who collected, when, where and with what: the provenance of one collection act."""
+
+    collector: Any
+    collected_at: dt.datetime = field(default_factory=timezone.now)
+    device_id: str = ""
+    location: Point | None = None
+    accuracy_m: float | None = None
+    submitted_id: uuid.UUID | None = None
+
+
+@dataclass
+class CollectOutcome:
+    """What a collect did: the canonical record, whether it was created, merged or updated, and why."""
+
+    record: Any
+    outcome: str
+    observation: Observation
+    match: Match | None = None
+    review: ReviewItem | None = None
+    submitted_id: uuid.UUID | None = None
+
+    @property
+    def created(self) -> bool:
+        return self.outcome == Outcome.CREATED
+
+    def explanation(self) -> dict[str, Any] | None:
+        if self.match is None:
+            return None
+        return {"score": self.match.score, "reasons": self.match.reasons}
+
+
+def grid_at(point: Point, *, collector: Any = None) -> TerritoryNode:
+    """The grid containing ``point`` among those ``collector`` may collect in (all when None).
+
+    A 400 naming ``location`` when the point lies outside every grid, or outside the collector's grids.
+    """
+    grids = (
+        grids_visible_to(collector)
+        if collector is not None
+        else TerritoryNode.objects.filter(level=Level.GRID)
+    )
+    grid = grids.filter(boundary__intersects=point).only("id", "code", "path").order_by("code").first()
+    if grid is not None:
+        return grid
+    if (
+        collector is not None
+        and TerritoryNode.objects.filter(level=Level.GRID, boundary__intersects=point).exists()
+    ):
+        raise ValidationError({"location": [_("The location is outside the grids you serve.")]})
+    raise ValidationError({"location": [_("The location is outside every grid of the city.")]})
+
+
+def check_new_id(*, record_type: str, record_id: uuid.UUID | None) -> None:
+    if record_id is not None and RecordAlias.objects.filter(alias=record_id).exists():
+        raise ValidationError({"id": [_("This id is already used by another record.")]})
+
+
+def plain(value: Any) -> Any:
+    """A JSON-friendly copy of a field value (geometries as EWKT, dates as ISO strings)."""
+    if isinstance(value, GEOSGeometry):
+        return value.ewkt
+    if isinstance(value, dt.date | dt.datetime | uuid.UUID):
+        return value.isoformat() if not isinstance(value, uuid.UUID) else str(value)
+    return value
+
+
+def snapshot(record: Model, fields: list[str]) -> dict[str, Any]:
+    return {name: plain(getattr(record, name)) for name in fields}
+
+
+def restore(record: Model, values: dict[str, Any]) -> None:
+    """Set fields from a ``snapshot`` (geometries and dates parsed back by the model fields)."""
+    for name, value in values.items():
+        model_field: Any = record._meta.get_field(name[:-3] if name.endswith("_id") else name)
+        if name.endswith("_id") or value is None:
+            setattr(record, name, value)
+        elif model_field.get_internal_type() in {"PointField", "PolygonField"}:
+            setattr(record, name, GEOSGeometry(value))
+        else:
+            setattr(record, name, model_field.to_python(value))
+
+
+def record_observation(
+    *, record_type: str, record_id: uuid.UUID, meta: ObservationMeta, payload: dict[str, Any], outcome: str,
+    match: Match | None = None, observation_id: uuid.UUID | None = None,
+) -> Observation:  # fmt: skip
+    return Observation.objects.create(
+        id=observation_id or uuid7(),
+        record_type=record_type,
+        record_id=record_id,
+        submitted_id=meta.submitted_id,
+        collector=meta.collector,
+        device_id=meta.device_id,
+        collected_at=meta.collected_at,
+        location=meta.location,
+        accuracy_m=meta.accuracy_m,
+        payload_sealed=seal_json(payload),
+        outcome=outcome,
+        score=match.score if match else None,
+        reasons=match.reasons if match else [],
+    )
+
+
+def alias_add(*, record_type: str, alias: uuid.UUID, canonical_id: uuid.UUID) -> None:
+    """Record a new id (callers have checked it was never given out)."""
+    RecordAlias.objects.create(alias=alias, record_type=record_type, canonical_id=canonical_id)
+
+
+def fill_in(
+    record: Model, incoming: dict[str, Any], observation_ref: str
+) -> tuple[list[str], dict[str, Any]]:
+    """Fill fields the record lacks from ``incoming``; keep differing values as alternatives.
+
+    Returns the fields filled and the record's alternatives after the change.
+    """
+    filled: list[str] = []
+    alternatives: dict[str, Any] = dict(getattr(record, "alternatives", {}) or {})
+    for name, value in incoming.items():
+        if value in (None, "", []):
+            continue
+        current = getattr(record, name)
+        if current in (None, "", []):
+            setattr(record, name, value)
+            filled.append(name)
+        elif plain(current) != plain(value):
+            entries = alternatives.setdefault(name, [])
+            if all(entry["value"] != plain(value) for entry in entries):
+                entries.append({"value": plain(value), "observation": observation_ref})
+    return filled, alternatives
+
+
+def queue_review(*, record_type: str, record: Any, match: Match) -> ReviewItem:
+    return ReviewItem.objects.create(
+        record_type=record_type,
+        record_id=record.pk,
+        candidate_id=match.record.pk,
+        grid_id=record.grid_id,
+        score=match.score,
+        reasons=match.reasons,
+    )
+
+
+def locked_for_update(
+    *, record: Any, expected_version: int, changes: dict[str, Any], editable: list[str]
+) -> Any:
+    """The record, locked, if it is still at ``expected_version`` (else 412), canonical, and ``changes`` only
+    touches ``editable`` fields."""
+    record = type(record).objects.select_for_update().get(pk=record.pk)
+    if record.version != expected_version:
+        raise PreconditionFailed()
+    if record.merged_into_id is not None:
+        raise ValidationError({"id": [_("This record has been merged into another.")]})
+    unknown = set(changes) - set(editable)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed.")] for name in sorted(unknown)})
+    return record
+
+
+def save_update(*, record_type: str, record: Any, meta: ObservationMeta, payload: dict[str, Any]) -> None:
+    """Bump the version, save, and keep the update as an observation."""
+    record.version += 1
+    record.save()
+    record_observation(
+        record_type=record_type, record_id=record.pk, meta=meta, payload=payload, outcome=Outcome.UPDATED
+    )

@@ -1,0 +1,270 @@
+"""Merges (automatic on collect, or decided by a dispatcher) and their exact undoing."""
+
+import uuid
+from dataclasses import replace
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+
+from apps.core.crypto import seal_json, unseal_json
+from apps.core.errors import Conflict
+from apps.core.ids import uuid7
+
+from ..matching import Match
+from ..models import (
+    Building,
+    MergeEvent,
+    Observation,
+    Outcome,
+    Person,
+    RecordAlias,
+    RecordType,
+    Residence,
+    ReviewItem,
+    ReviewStatus,
+)
+from .common import CollectOutcome, ObservationMeta, alias_add, fill_in, record_observation, restore, snapshot
+
+MODELS: dict[str, Any] = {RecordType.BUILDING: Building, RecordType.PERSON: Person}
+# Fields a merge may fill in on the survivor (never its identity: address, name, location).
+FILLABLE: dict[str, list[str]] = {
+    RecordType.BUILDING: ["address_code", "name", "use", "floors", "footprint", "landlord_id"],
+    RecordType.PERSON: [
+        "gender", "birth_date", "id_number_sealed", "id_number_index", "phone_sealed", "phone_index",
+        "passport_sealed", "passport_index", "pii_key_id", "household_type", "tags",
+    ],
+}  # fmt: skip
+SNAPSHOT_EXTRA = ["alternatives"]
+
+
+def _residence_field(record_type: str) -> str:
+    return "building_id" if record_type == RecordType.BUILDING else "person_id"
+
+
+def _fill(record_type: str, survivor: Any, incoming: dict[str, Any], ref: str) -> list[str]:
+    """Fill what the survivor lacks; returns the fields changed (for an exact undo).
+
+    Personal numbers are compared by blind index, not by their sealed bytes (sealing is randomised);
+    a differing number is kept, sealed, as an alternative. Tags are united.
+    """
+    values = {name: incoming.get(name) for name in FILLABLE[record_type]}
+    changed: list[str] = []
+    alternatives: dict[str, Any] = dict(survivor.alternatives or {})
+    if record_type == RecordType.PERSON:
+        values.pop("pii_key_id")
+        for number in ("id_number", "phone", "passport"):
+            index, sealed = values.pop(f"{number}_index"), values.pop(f"{number}_sealed")
+            current = getattr(survivor, f"{number}_index")
+            if index and not current:
+                setattr(survivor, f"{number}_index", index)
+                setattr(survivor, f"{number}_sealed", sealed)
+                changed += [f"{number}_index", f"{number}_sealed"]
+            elif index and index != current:
+                entries = alternatives.setdefault(number, [])
+                if all(entry.get("index") != index for entry in entries):
+                    entries.append({"index": index, "sealed": sealed, "observation": ref})
+        tags = sorted(set(survivor.tags or []) | set(values.pop("tags") or []))
+        if tags != sorted(survivor.tags or []):
+            survivor.tags = tags
+            changed.append("tags")
+    survivor.alternatives = alternatives
+    filled, survivor.alternatives = fill_in(survivor, values, ref)
+    return changed + filled
+
+
+def absorb(
+    *, record_type: str, survivor_id: uuid.UUID, fields: dict[str, Any], meta: ObservationMeta, match: Match,
+    payload: dict[str, Any],
+) -> CollectOutcome:  # fmt: skip
+    """A collected record that matched ``survivor``: keep it as a tombstone and merge it in, undoably."""
+    model = MODELS[record_type]
+    survivor = model.objects.select_for_update().get(pk=survivor_id)
+    tombstone = model.objects.create(id=meta.submitted_id or uuid7(), merged_into=survivor, **fields)
+    meta = replace(meta, submitted_id=tombstone.pk)
+    before = snapshot(survivor, FILLABLE[record_type] + SNAPSHOT_EXTRA)
+    observation_id = uuid7()
+    filled = _fill(record_type, survivor, fields, str(observation_id))
+    survivor.version += 1
+    survivor.save()
+    observation = record_observation(
+        record_type=record_type, record_id=survivor.pk, meta=meta, payload=payload, outcome=Outcome.MERGED,
+        match=match, observation_id=observation_id,
+    )  # fmt: skip
+    alias_add(record_type=record_type, alias=tombstone.pk, canonical_id=survivor.pk)
+    MergeEvent.objects.create(
+        record_type=record_type,
+        survivor_id=survivor.pk,
+        merged_id=tombstone.pk,
+        automatic=True,
+        score=match.score,
+        reasons=match.reasons,
+        actor=meta.collector,
+        snapshot_sealed=seal_json(
+            {
+                "survivor": before,
+                "filled": filled,
+                "observations": [str(observation.pk)],
+                "residences": [],
+                "aliases": [str(tombstone.pk)],
+                "landlord_of": [],
+            }
+        ),
+    )
+    return CollectOutcome(survivor, Outcome.MERGED, observation, match=match, submitted_id=tombstone.pk)
+
+
+def _lock_pair(record_type: str, first: uuid.UUID, second: uuid.UUID) -> tuple[Any, Any]:
+    model = MODELS[record_type]
+    rows = {
+        row.pk: row for row in model.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk")
+    }
+    if len(rows) != 2:
+        raise ValidationError({"id": [_("Both records must exist and differ.")]})
+    return rows[first], rows[second]
+
+
+@transaction.atomic
+def record_merge(
+    *, record_type: str, survivor_id: uuid.UUID, merged_id: uuid.UUID, actor: Any, note: str = ""
+) -> MergeEvent:
+    """Merge record ``merged_id`` into ``survivor_id`` (decided by a person): everything moves, undoably."""
+    if record_type not in MODELS:
+        raise ValidationError({"record_type": [_("Only buildings and people are merged.")]})
+    survivor, merged = _lock_pair(record_type, survivor_id, merged_id)
+    if survivor.merged_into_id or merged.merged_into_id:
+        raise Conflict(_("One of the records has already been merged into another."))
+    if (
+        record_type == RecordType.PERSON
+        and survivor.id_number_index
+        and merged.id_number_index
+        and survivor.id_number_index != merged.id_number_index
+    ):
+        raise ValidationError(
+            {"merged_id": [_("Two people with different valid ID numbers are never merged.")]}
+        )
+    before_survivor = snapshot(survivor, FILLABLE[record_type] + SNAPSHOT_EXTRA)
+    incoming = {name: getattr(merged, name) for name in FILLABLE[record_type]}
+    if record_type == RecordType.PERSON:
+        incoming["tags"] = list(merged.tags or [])
+    filled = _fill(record_type, survivor, incoming, f"record:{merged.pk}")
+
+    observations = [
+        str(pk)
+        for pk in Observation.objects.filter(record_type=record_type, record_id=merged.pk).values_list(
+            "pk", flat=True
+        )
+    ]
+    Observation.objects.filter(pk__in=observations).update(record_id=survivor.pk)
+    residence_field = _residence_field(record_type)
+    residences = [
+        str(pk)
+        for pk in Residence.objects.filter(**{residence_field: merged.pk}).values_list("pk", flat=True)
+    ]
+    Residence.objects.filter(pk__in=residences).update(**{residence_field: survivor.pk})
+    aliases = [
+        str(pk) for pk in RecordAlias.objects.filter(canonical_id=merged.pk).values_list("alias", flat=True)
+    ]
+    RecordAlias.objects.filter(alias__in=aliases).update(canonical_id=survivor.pk)
+    landlord_of: list[str] = []
+    if record_type == RecordType.PERSON:
+        landlord_of = [
+            str(pk) for pk in Building.objects.filter(landlord_id=merged.pk).values_list("pk", flat=True)
+        ]
+        Building.objects.filter(pk__in=landlord_of).update(landlord_id=survivor.pk)
+
+    merged.merged_into = survivor
+    merged.version += 1
+    merged.save(update_fields=["merged_into", "version", "updated_at"])
+    survivor.version += 1
+    survivor.save()
+    ReviewItem.objects.filter(
+        Q(record_id__in=[survivor.pk, merged.pk]) | Q(candidate_id__in=[survivor.pk, merged.pk]),
+        record_type=record_type,
+        status=ReviewStatus.OPEN,
+    ).update(status=ReviewStatus.OBSOLETE, decided_at=timezone.now())
+    return MergeEvent.objects.create(
+        record_type=record_type,
+        survivor_id=survivor.pk,
+        merged_id=merged.pk,
+        automatic=False,
+        actor=actor,
+        reasons=[note] if note else [],
+        snapshot_sealed=seal_json(
+            {
+                "survivor": before_survivor,
+                "filled": filled,
+                "observations": observations,
+                "residences": residences,
+                "aliases": aliases,
+                "landlord_of": landlord_of,
+            }
+        ),
+    )
+
+
+@transaction.atomic
+def record_unmerge(*, event: MergeEvent, actor: Any) -> tuple[Any, Any]:
+    """Undo a merge: both records, their observations, residences and aliases are as they were before it.
+
+    Fields the merge filled in on the survivor are restored; fields edited since are kept. Refused when the
+    survivor has itself been merged since (undo that merge first).
+    """
+    event = MergeEvent.objects.select_for_update().get(pk=event.pk)
+    if event.undone_at is not None:
+        raise Conflict(_("This merge has already been undone."))
+    survivor, merged = _lock_pair(event.record_type, event.survivor_id, event.merged_id)
+    if survivor.merged_into_id is not None:
+        raise Conflict(_("The surviving record has been merged since; undo that merge first."))
+    state = unseal_json(event.snapshot_sealed)
+    before = state["survivor"]
+    restore(survivor, {name: before[name] for name in [*state["filled"], *SNAPSHOT_EXTRA] if name in before})
+    survivor.version += 1
+    survivor.save()
+    merged.merged_into = None
+    merged.version += 1
+    merged.save(update_fields=["merged_into", "version", "updated_at"])
+
+    Observation.objects.filter(pk__in=state["observations"]).update(record_id=merged.pk)
+    Residence.objects.filter(pk__in=state["residences"]).update(
+        **{_residence_field(event.record_type): merged.pk}
+    )
+    RecordAlias.objects.filter(alias__in=state["aliases"]).update(canonical_id=merged.pk)
+    if state["landlord_of"]:
+        Building.objects.filter(pk__in=state["landlord_of"]).update(landlord_id=merged.pk)
+    event.undone_at, event.undone_by = timezone.now(), actor
+    event.save(update_fields=["undone_at", "undone_by", "updated_at"])
+    return survivor, merged
+
+
+@transaction.atomic
+def review_decide(*, item: ReviewItem, decision: str, actor: Any, note: str = "") -> ReviewItem:
+    """Decide a possible duplicate: ``merge`` (the newer record joins the older) or ``keep_apart``."""
+    item = ReviewItem.objects.select_for_update().get(pk=item.pk)
+    if item.status != ReviewStatus.OPEN:
+        raise Conflict(_("This review item has already been decided."))
+    if decision == "merge":
+        record_merge(
+            record_type=item.record_type, survivor_id=item.candidate_id, merged_id=item.record_id, actor=actor,
+            note=note,
+        )  # fmt: skip
+        item.refresh_from_db()
+        item.status = ReviewStatus.MERGED
+    elif decision == "keep_apart":
+        item.status = ReviewStatus.KEPT_APART
+    else:
+        raise ValidationError({"decision": [_("Must be merge or keep_apart.")]})
+    item.decided_by, item.decided_at, item.note = actor, timezone.now(), note
+    item.save()
+    return item
+
+
+def merge_settings_threshold(record_type: str) -> tuple[float, float]:
+    """(auto-merge, review) thresholds for ``record_type``."""
+    if record_type == RecordType.BUILDING:
+        return settings.GRIDAPI_MATCH_BUILDING_AUTO, settings.GRIDAPI_MATCH_BUILDING_REVIEW
+    return settings.GRIDAPI_MATCH_PERSON_AUTO, settings.GRIDAPI_MATCH_PERSON_REVIEW

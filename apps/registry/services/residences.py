@@ -1,0 +1,54 @@
+"""Moving in (人来登记) and moving out (人走注销)."""
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+
+from ..models import Residence
+
+
+@transaction.atomic
+def residence_collect(
+    *, person: Any, building: Any, room: str, relation: str, since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> tuple[Residence, bool]:  # fmt: skip
+    """Register ``person`` in ``building``/``room``. An open residence of the same place is updated,
+    not duplicated. Returns (residence, created)."""
+    if person.merged_into_id or building.merged_into_id:
+        raise ValidationError({"id": [_("Residences are recorded on canonical records only.")]})
+    if since and until and until < since:
+        raise ValidationError({"until": [_("Must not be before since.")]})
+    existing = (
+        Residence.objects.select_for_update()
+        .filter(person=person, building=building, room=room, until__isnull=True)
+        .first()
+    )
+    if existing is not None:
+        changed = False
+        for name, value in (("relation", relation), ("since", since or existing.since), ("until", until)):
+            if getattr(existing, name) != value:
+                setattr(existing, name, value)
+                changed = True
+        if changed:
+            existing.version += 1
+            existing.save()
+        return existing, False
+    residence = Residence.objects.create(
+        person=person, building=building, room=room, relation=relation, since=since, until=until
+    )
+    return residence, True
+
+
+@transaction.atomic
+def residence_end(*, residence: Residence, until: dt.date) -> Residence:
+    """The person moved out on ``until``."""
+    residence = Residence.objects.select_for_update().get(pk=residence.pk)
+    if residence.since and until < residence.since:
+        raise ValidationError({"until": [_("Must not be before since.")]})
+    residence.until = until
+    residence.version += 1
+    residence.save(update_fields=["until", "version", "updated_at"])
+    return residence
