@@ -18,6 +18,9 @@ from shapely.geometry import MultiPolygon as ShapelyMultiPolygon
 from shapely.geometry import shape
 from shapely.strtree import STRtree
 
+from apps.journal.models import Change
+from apps.journal.services import journal_record
+
 from .models import CODE_RE, LEVEL_ORDER, PATH_SEPARATOR, GridAssignment, Level, TerritoryNode, parent_level
 
 logger = logging.getLogger(__name__)
@@ -384,9 +387,11 @@ def grid_assignment_create(
         raise ValidationError({"valid_to": [_("Must not be before valid_from.")]})
     try:
         with transaction.atomic():
-            return GridAssignment.objects.create(
+            assignment = GridAssignment.objects.create(
                 worker=worker, grid=grid, valid_from=valid_from, valid_to=valid_to, created_by=actor
             )
+            _journal_scope(assignment, actor)
+            return assignment
     except IntegrityError as exc:
         if "assignment_no_overlap" in str(exc):
             raise ValidationError(
@@ -401,7 +406,16 @@ def grid_assignment_end(*, assignment: GridAssignment, valid_to: dt.date) -> Gri
         raise ValidationError({"valid_to": [_("Must not be before valid_from.")]})
     assignment.valid_to = valid_to
     assignment.save(update_fields=["valid_to", "updated_at"])
+    _journal_scope(assignment, None)
     return assignment
+
+
+def _journal_scope(assignment: GridAssignment, actor: Any) -> None:
+    """A worker gained or lost a grid: the records of that grid enter or leave their scope."""
+    journal_record(
+        record_type="assignment", record_id=assignment.pk, change=Change.SCOPE, grid_id=assignment.grid_id,
+        actor=actor,
+    )  # fmt: skip
 
 
 def grid_assignments_set(

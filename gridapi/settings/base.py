@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "apps.core",
+    "apps.journal",
     "apps.territory",
     "apps.departments",
     "apps.accounts",

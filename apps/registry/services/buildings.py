@@ -12,6 +12,8 @@ from apps.core.geo.cells import cell_of, neighbourhood
 from apps.core.ids import uuid7
 from apps.core.locks import advisory_xact_lock
 from apps.core.text import house_key, normalise_address
+from apps.journal.models import Change
+from apps.journal.services import journal_record
 
 from ..matching import BuildingEvidence, best, score_building
 from ..models import Building, Outcome, Person, RecordType
@@ -22,6 +24,7 @@ from .common import (
     alias_add,
     check_new_id,
     grid_at,
+    journal_update,
     locked_for_update,
     queue_review,
     record_observation,
@@ -103,6 +106,10 @@ def building_collect(
             payload=payload,
         )  # fmt: skip
     building = Building.objects.create(id=meta.submitted_id or uuid7(), **fields)
+    journal_record(
+        record_type=RecordType.BUILDING, record_id=building.pk, change=Change.CREATED, version=building.version,
+        grid_id=grid.pk, actor=meta.collector,
+    )  # fmt: skip
     meta = replace(meta, submitted_id=building.pk)
     alias_add(record_type=RecordType.BUILDING, alias=building.pk, canonical_id=building.pk)
     observation = record_observation(
@@ -124,7 +131,9 @@ def building_update(
     building = locked_for_update(
         record=building, expected_version=expected_version, changes=changes, editable=EDITABLE
     )
+    previous_grid = building.grid_id
     _check_landlord(changes.get("landlord_id"))
+    fields_changed = list(changes)
     if "address" in changes:
         for name, value in _address_fields(changes.pop("address")).items():
             setattr(building, name, value)
@@ -135,4 +144,11 @@ def building_update(
     for name, value in changes.items():
         setattr(building, name, value)
     save_update(record_type=RecordType.BUILDING, record=building, meta=meta, payload=payload)
+    journal_update(
+        record_type=RecordType.BUILDING,
+        record=building,
+        fields=fields_changed,
+        previous_grid=previous_grid,
+        actor=meta.collector,
+    )
     return building

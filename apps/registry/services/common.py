@@ -14,6 +14,8 @@ from rest_framework.exceptions import ValidationError
 from apps.core.crypto import seal_json
 from apps.core.errors import PreconditionFailed
 from apps.core.ids import uuid7
+from apps.journal.models import Change
+from apps.journal.services import journal_record
 from apps.territory.models import Level, TerritoryNode
 from apps.territory.selectors import grids_visible_to
 
@@ -188,3 +190,14 @@ def save_update(*, record_type: str, record: Any, meta: ObservationMeta, payload
     record_observation(
         record_type=record_type, record_id=record.pk, meta=meta, payload=payload, outcome=Outcome.UPDATED
     )
+
+
+def journal_update(
+    *, record_type: str, record: Any, fields: list[str], previous_grid: Any = None, actor: Any = None
+) -> None:
+    """Journal an update; a change of grid is a move (it may take the record out of someone's scope)."""
+    moved = previous_grid is not None and previous_grid != record.grid_id
+    journal_record(
+        record_type=record_type, record_id=record.pk, change=Change.MOVED if moved else Change.UPDATED,
+        version=record.version, grid_id=record.grid_id, previous_grid_id=previous_grid, fields=fields, actor=actor,
+    )  # fmt: skip

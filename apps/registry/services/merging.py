@@ -14,6 +14,8 @@ from rest_framework.exceptions import ValidationError
 from apps.core.crypto import seal_json, unseal_json
 from apps.core.errors import Conflict
 from apps.core.ids import uuid7
+from apps.journal.models import Change
+from apps.journal.services import journal_record
 
 from ..matching import Match
 from ..models import (
@@ -28,7 +30,16 @@ from ..models import (
     ReviewItem,
     ReviewStatus,
 )
-from .common import CollectOutcome, ObservationMeta, alias_add, fill_in, record_observation, restore, snapshot
+from .common import (
+    CollectOutcome,
+    ObservationMeta,
+    alias_add,
+    fill_in,
+    journal_update,
+    record_observation,
+    restore,
+    snapshot,
+)
 
 MODELS: dict[str, Any] = {RecordType.BUILDING: Building, RecordType.PERSON: Person}
 # Fields a merge may fill in on the survivor (never its identity: address, name, location).
@@ -96,6 +107,7 @@ def absorb(
         match=match, observation_id=observation_id,
     )  # fmt: skip
     alias_add(record_type=record_type, alias=tombstone.pk, canonical_id=survivor.pk)
+    journal_update(record_type=record_type, record=survivor, fields=filled, actor=meta.collector)
     MergeEvent.objects.create(
         record_type=record_type,
         survivor_id=survivor.pk,
@@ -116,6 +128,29 @@ def absorb(
         ),
     )
     return CollectOutcome(survivor, Outcome.MERGED, observation, match=match, submitted_id=tombstone.pk)
+
+
+def _journal_residences(residence_ids: list[str], actor: Any) -> None:
+    """Moved residences changed hands: one entry each (their number is bounded by one person's or building's)."""
+    for residence in Residence.objects.filter(pk__in=residence_ids).select_related("building"):
+        residence.version += 1
+        residence.save(update_fields=["version", "updated_at"])
+        journal_record(
+            record_type=RecordType.RESIDENCE, record_id=residence.pk, change=Change.UPDATED,
+            version=residence.version, grid_id=residence.building.grid_id, fields=["person_id", "building_id"],
+            actor=actor,
+        )  # fmt: skip
+
+
+def _journal_merge(
+    record_type: str, survivor: Any, merged: Any, filled: list[str], residences: list[str], actor: Any
+) -> None:
+    journal_record(
+        record_type=record_type, record_id=merged.pk, change=Change.MERGED, version=merged.version,
+        grid_id=merged.grid_id, merged_into=survivor.pk, actor=actor,
+    )  # fmt: skip
+    journal_update(record_type=record_type, record=survivor, fields=filled, actor=actor)
+    _journal_residences(residences, actor)
 
 
 def _lock_pair(record_type: str, first: uuid.UUID, second: uuid.UUID) -> tuple[Any, Any]:
@@ -182,6 +217,7 @@ def record_merge(
     merged.save(update_fields=["merged_into", "version", "updated_at"])
     survivor.version += 1
     survivor.save()
+    _journal_merge(record_type, survivor, merged, filled, residences, actor)
     ReviewItem.objects.filter(
         Q(record_id__in=[survivor.pk, merged.pk]) | Q(candidate_id__in=[survivor.pk, merged.pk]),
         record_type=record_type,
@@ -228,6 +264,11 @@ def record_unmerge(*, event: MergeEvent, actor: Any) -> tuple[Any, Any]:
     merged.merged_into = None
     merged.version += 1
     merged.save(update_fields=["merged_into", "version", "updated_at"])
+    journal_update(record_type=event.record_type, record=survivor, fields=state["filled"], actor=actor)
+    journal_record(
+        record_type=event.record_type, record_id=merged.pk, change=Change.UNMERGED, version=merged.version,
+        grid_id=merged.grid_id, actor=actor,
+    )  # fmt: skip
 
     Observation.objects.filter(pk__in=state["observations"]).update(record_id=merged.pk)
     Residence.objects.filter(pk__in=state["residences"]).update(
@@ -236,6 +277,7 @@ def record_unmerge(*, event: MergeEvent, actor: Any) -> tuple[Any, Any]:
     RecordAlias.objects.filter(alias__in=state["aliases"]).update(canonical_id=merged.pk)
     if state["landlord_of"]:
         Building.objects.filter(pk__in=state["landlord_of"]).update(landlord_id=merged.pk)
+    _journal_residences(state["residences"], actor)
     event.undone_at, event.undone_by = timezone.now(), actor
     event.save(update_fields=["undone_at", "undone_by", "updated_at"])
     return survivor, merged

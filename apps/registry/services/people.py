@@ -13,6 +13,8 @@ from apps.core.geo.cells import cell_of
 from apps.core.ids import uuid7
 from apps.core.locks import advisory_xact_lock
 from apps.core.text import name_key, normalise_name
+from apps.journal.models import Change
+from apps.journal.services import journal_record
 
 from ..matching import PersonEvidence, best, score_person
 from ..models import Building, Outcome, Person, RecordType
@@ -23,6 +25,7 @@ from .common import (
     alias_add,
     check_new_id,
     grid_at,
+    journal_update,
     locked_for_update,
     queue_review,
     record_observation,
@@ -132,6 +135,10 @@ def person_collect(*, data: dict[str, Any], meta: ObservationMeta, payload: dict
         )  # fmt: skip
     else:
         person = Person.objects.create(id=meta.submitted_id or uuid7(), **fields)
+        journal_record(
+            record_type=RecordType.PERSON, record_id=person.pk, change=Change.CREATED, version=person.version,
+            grid_id=grid.pk, actor=meta.collector,
+        )  # fmt: skip
         meta = replace(meta, submitted_id=person.pk)
         alias_add(record_type=RecordType.PERSON, alias=person.pk, canonical_id=person.pk)
         observation = record_observation(
@@ -159,6 +166,8 @@ def person_update(
     person = locked_for_update(
         record=person, expected_version=expected_version, changes=changes, editable=EDITABLE
     )
+    previous_grid = person.grid_id
+    fields_changed = list(changes)
     numbers = {
         name: changes.pop(name) for name in ("id_number", "phone", "passport_number") if name in changes
     }
@@ -194,4 +203,11 @@ def person_update(
     for name, value in changes.items():
         setattr(person, name, value)
     save_update(record_type=RecordType.PERSON, record=person, meta=meta, payload=payload)
+    journal_update(
+        record_type=RecordType.PERSON,
+        record=person,
+        fields=fields_changed,
+        previous_grid=previous_grid,
+        actor=meta.collector,
+    )
     return person

@@ -7,7 +7,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
-from ..models import Residence
+from apps.journal.models import Change
+from apps.journal.services import journal_record
+
+from ..models import RecordType, Residence
 
 
 @transaction.atomic
@@ -35,20 +38,30 @@ def residence_collect(
         if changed:
             existing.version += 1
             existing.save()
+            _journal(existing, Change.UPDATED, building.grid_id)
         return existing, False
     residence = Residence.objects.create(
         person=person, building=building, room=room, relation=relation, since=since, until=until
     )
+    _journal(residence, Change.CREATED, building.grid_id)
     return residence, True
 
 
 @transaction.atomic
 def residence_end(*, residence: Residence, until: dt.date) -> Residence:
     """The person moved out on ``until``."""
-    residence = Residence.objects.select_for_update().get(pk=residence.pk)
+    residence = Residence.objects.select_for_update().select_related("building").get(pk=residence.pk)
     if residence.since and until < residence.since:
         raise ValidationError({"until": [_("Must not be before since.")]})
     residence.until = until
     residence.version += 1
     residence.save(update_fields=["until", "version", "updated_at"])
+    _journal(residence, Change.UPDATED, residence.building.grid_id, fields=["until"])
     return residence
+
+
+def _journal(residence: Residence, change: str, grid_id: Any, fields: list[str] | None = None) -> None:
+    journal_record(
+        record_type=RecordType.RESIDENCE, record_id=residence.pk, change=change, version=residence.version,
+        grid_id=grid_id, fields=fields or [],
+    )  # fmt: skip
