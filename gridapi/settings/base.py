@@ -41,7 +41,9 @@ INSTALLED_APPS = [
     "apps.territory",
     "apps.departments",
     "apps.accounts",
+    "apps.attachments",
     "apps.registry",
+    "apps.sync",
     "apps.demo",
 ]
 
@@ -113,8 +115,12 @@ USE_TZ = True
 # --- static files --------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(BASE_DIR / ".var" / "static"))
+# Files (photos) use the storage API: the filesystem by default; an S3-compatible store (MinIO, OSS) with
+# django-storages by setting DJANGO_DEFAULT_STORAGE=storages.backends.s3.S3Storage and its AWS_* variables.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env("DJANGO_DEFAULT_STORAGE", default="django.core.files.storage.FileSystemStorage")
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / ".var" / "media"))
@@ -146,6 +152,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "accounts-prune-expired-tokens": {"task": "apps.accounts.tasks.prune_expired_tokens", "schedule": 3600.0},
+    "sync-prune-applied-mutations": {
+        "task": "apps.sync.tasks.prune_applied_mutations",
+        "schedule": 6 * 3600.0,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".var" / "celerybeat-schedule")
 

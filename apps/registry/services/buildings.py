@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from apps.attachments.services import attachments_link
 from apps.core.geo.cells import cell_of, neighbourhood
 from apps.core.ids import uuid7
 from apps.core.locks import advisory_xact_lock
@@ -44,6 +45,13 @@ def _address_fields(address: str) -> dict[str, str]:
         "house_number": house or "",
         "block_number": block or "",
     }
+
+
+def _link_photos(data: dict[str, Any], record_id: Any, grid_id: Any) -> None:
+    if data.get("photos"):
+        attachments_link(
+            hashes=data["photos"], record_type=RecordType.BUILDING, record_id=record_id, grid_id=grid_id
+        )
 
 
 def _check_landlord(landlord_id: Any) -> None:
@@ -101,6 +109,7 @@ def building_collect(
         ]
     )
     if match and (match.deterministic or match.score >= settings.GRIDAPI_MATCH_BUILDING_AUTO):
+        _link_photos(data, match.record.pk, grid.pk)
         return absorb(
             record_type=RecordType.BUILDING, survivor_id=match.record.pk, fields=fields, meta=meta, match=match,
             payload=payload,
@@ -112,6 +121,7 @@ def building_collect(
     )  # fmt: skip
     meta = replace(meta, submitted_id=building.pk)
     alias_add(record_type=RecordType.BUILDING, alias=building.pk, canonical_id=building.pk)
+    _link_photos(data, building.pk, grid.pk)
     observation = record_observation(
         record_type=RecordType.BUILDING, record_id=building.pk, meta=meta, payload=payload, outcome=Outcome.CREATED,
         match=match,

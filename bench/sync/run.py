@@ -1,0 +1,297 @@
+"""Sync benchmark: push and pull throughput against a preloaded registry, with a raw-PostgreSQL ceiling.
+
+    .venv/bin/python -m bench.sync.run [--buildings 200000] [--people 500000] [--batches 3]
+
+In one run, on its own database (``gridapi_bench_sync``, recreated): preload the registry by COPY;
+measure the ceiling (COPY of the same building rows into a scratch table with the same indexes);
+serve gridapi with gunicorn (the production server) and push 1,000-mutation batches (half new buildings,
+half matching existing ones) over HTTP; count queries per batch for 100 and 1,000 mutations; pull a
+snapshot and then the incremental changes over HTTP; read the web workers' peak RSS. Results go to
+``bench/results/sync.json`` and are printed as a table.
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridapi.settings.local")
+DB_NAME = "gridapi_bench_sync"
+
+
+def _point_url() -> tuple[str, dict[str, Any]]:
+    import environ
+
+    env = environ.Env()
+    for env_file in (ROOT / ".env", ROOT / ".var" / "env"):
+        if env_file.exists():
+            env.read_env(str(env_file), overwrite=False)
+    base = env("DATABASE_URL").rpartition("/")[0]
+    os.environ["DATABASE_URL"] = f"{base}/{DB_NAME}"
+    return os.environ["DATABASE_URL"], environ.Env.db_url_config(f"{base}/postgres")
+
+
+def _recreate(admin: dict[str, Any]) -> None:
+    from urllib.parse import unquote
+
+    import psycopg
+
+    with psycopg.connect(dbname="postgres", user=admin["USER"], host=unquote(admin["HOST"]),
+                         port=admin["PORT"] or None, password=admin["PASSWORD"] or None, autocommit=True) as conn:  # fmt: skip
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+
+
+def _building_rows(n: int, grids: list[Any], rng: random.Random) -> Any:
+    from django.utils import timezone
+
+    from apps.core.geo.cells import cell_of
+    from apps.core.ids import uuid7
+
+    now = timezone.now()
+    for i in range(n):
+        grid_id, name, (x0, y0, x1, y1) = grids[i % len(grids)]
+        lon, lat = rng.uniform(x0, x1), rng.uniform(y0, y1)
+        number = str(1000 + i // len(grids))
+        yield (uuid7(), now, now, 1, grid_id, f"SRID=4326;POINT({lon} {lat})", cell_of(lon, lat), "{}",
+               f"{name}{number}号", "", f"{name}{number}号", number, "", "", "residential")  # fmt: skip
+
+
+BUILDING_COLUMNS = ("id, created_at, updated_at, version, grid_id, location, cell, alternatives, address, "
+                    "address_code, address_norm, house_number, block_number, name, use")  # fmt: skip
+
+
+def preload(n_buildings: int, n_people: int, grids: list[Any]) -> dict[str, float]:
+    from django.db import connection
+    from django.utils import timezone
+
+    from apps.core.crypto import blind_index, current_key_id, seal
+    from apps.core.geo.cells import cell_of
+    from apps.core.identity import check_character
+    from apps.core.ids import uuid7
+
+    rng = random.Random(11)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY registry_building ({BUILDING_COLUMNS}) FROM STDIN") as copy:
+            for row in _building_rows(n_buildings, grids, rng):
+                copy.write_row(row)
+        timings["buildings_s"] = time.perf_counter() - started
+        now, key_id = timezone.now(), current_key_id()
+        started = time.perf_counter()
+        columns = ("id, created_at, updated_at, version, grid_id, location, cell, alternatives, name, name_key, "
+                   "gender, birth_date, id_number_sealed, id_number_index, phone_sealed, phone_index, passport_sealed, "
+                   "passport_index, pii_key_id, household_type, tags")  # fmt: skip
+        with cursor.cursor.copy(f"COPY registry_person ({columns}) FROM STDIN") as copy:
+            for i in range(n_people):
+                grid_id, _name, (x0, y0, x1, y1) = grids[i % len(grids)]
+                lon, lat = rng.uniform(x0, x1), rng.uniform(y0, y1)
+                first17 = f"350205{1950 + i % 60:04d}{1 + i % 12:02d}{1 + i % 28:02d}{i % 1000:03d}"
+                number = first17 + check_character(first17) if i % 10 < 7 else ""
+                copy.write_row((
+                    uuid7(), now, now, 1, grid_id, f"SRID=4326;POINT({lon} {lat})", cell_of(lon, lat), "{}",
+                    f"居民{i}", f"jumin{i}", "male" if i % 2 else "female", f"{1950 + i % 60}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                    seal(number) if number else "", blind_index(number) if number else "", "", "", "", "", key_id,
+                    "registered", "{}",
+                ))  # fmt: skip
+        timings["people_s"] = time.perf_counter() - started
+        cursor.execute("INSERT INTO registry_recordalias (alias, record_type, canonical_id, created_at) "
+                       "SELECT id, 'building', id, now() FROM registry_building UNION ALL "
+                       "SELECT id, 'person', id, now() FROM registry_person")  # fmt: skip
+        cursor.execute("ANALYZE")
+    return timings
+
+
+def ceiling(n: int, grids: list[Any]) -> float:
+    """Records/s of a raw COPY of building rows into a scratch table with the same indexes."""
+    from django.db import connection
+
+    rows = list(_building_rows(n, grids, random.Random(12)))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DROP TABLE IF EXISTS bench_ceiling; CREATE TABLE bench_ceiling (LIKE registry_building INCLUDING ALL)"
+        )
+        started = time.perf_counter()
+        with cursor.cursor.copy(f"COPY bench_ceiling ({BUILDING_COLUMNS}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute("SELECT 1")  # the COPY is complete when the next statement runs
+        seconds = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_ceiling")
+    return n / seconds
+
+
+def batch(
+    n: int, existing: list[tuple[str, float, float]], rng: random.Random, grids: list[Any]
+) -> list[dict[str, Any]]:
+    """``n`` create mutations: half new buildings, half the same as a preloaded one (seen again nearby)."""
+    from apps.core.ids import uuid7
+
+    mutations = []
+    for i in range(n):
+        if i % 2:
+            address, lon, lat = rng.choice(existing)
+            lon, lat = lon + rng.uniform(-0.00008, 0.00008), lat + rng.uniform(-0.00008, 0.00008)
+        else:
+            _grid, name, (x0, y0, x1, y1) = rng.choice(grids)
+            address, lon, lat = (
+                f"{name}{rng.randrange(100000, 999999)}号",
+                rng.uniform(x0, x1),
+                rng.uniform(y0, y1),
+            )
+        mutations.append({"mutation_id": str(uuid7()), "type": "building", "op": "create", "id": str(uuid7()),
+                          "location": {"type": "Point", "coordinates": [lon, lat]}, "data": {"address": address}})  # fmt: skip
+    return mutations
+
+
+def peak_rss_mb(master_pid: int) -> float:
+    peak = 0
+    for child in Path("/proc").iterdir():
+        if not child.name.isdigit():
+            continue
+        try:
+            status = (child / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("PPid", "").strip() == str(master_pid):
+            peak = max(peak, int(fields.get("VmHWM", "0 kB").split()[0]))
+    return peak / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--buildings", type=int, default=200_000)
+    parser.add_argument("--people", type=int, default=500_000)
+    parser.add_argument("--batches", type=int, default=3)
+    args = parser.parse_args()
+    url, admin = _point_url()
+    _recreate(admin)
+
+    import django
+
+    django.setup()
+    import httpx
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.accounts.services import device_token_issue, user_create
+    from apps.demo.territory import haicang_features
+    from apps.registry.models import Building
+    from apps.territory.models import TerritoryNode
+    from apps.territory.selectors import today
+    from apps.territory.services import grid_assignment_create, territory_import
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    call_command("migrate", verbosity=0)
+    territory_import(feature_collection=haicang_features())
+    grids = [
+        (g.pk, g.name, g.boundary.extent) for g in TerritoryNode.objects.filter(level="grid").order_by("code")
+    ]
+    results: dict[str, Any] = {"config": vars(args), "preload": preload(args.buildings, args.people, grids)}
+    print("preloaded", results["preload"], flush=True)
+    results["ceiling_records_per_s"] = round(ceiling(50_000, grids))
+
+    password = uuid.uuid4().hex
+    worker = user_create(username="bench-worker", role="grid_worker", password=password)
+    for grid_id, _name, _extent in grids:
+        grid_assignment_create(worker=worker, grid=TerritoryNode.objects.get(pk=grid_id), valid_from=today())
+    token = device_token_issue(username=worker.username, password=password, device_id="bench").secret
+    existing = [(b.address, b.location.x, b.location.y) for b in Building.objects.order_by("?")[:5000]]
+    rng = random.Random(13)
+
+    # Queries per batch, in-process.
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    queries = {}
+    for size in (100, 1000):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post("/api/v1/sync/push/", {"device_id": "q", "mutations": batch(size, existing, rng, grids)},
+                                   content_type="application/json")  # fmt: skip
+        assert response.status_code == 200, response.content[:300]
+        queries[size] = len(captured)
+    results["queries_per_batch"] = queries
+
+    env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="gridapi.settings.local")
+    port = 18000 + os.getpid() % 1000
+    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "gridapi.wsgi:application", "-b",
+                               f"127.0.0.1:{port}", "-w", "2", "--timeout", "600", "--log-level", "warning"],
+                              cwd=ROOT, env=env)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        http = httpx.Client(base_url=base, timeout=600, headers={"Authorization": f"Bearer {token}"})
+        _, cursor = None, None
+        started, records = time.perf_counter(), 0
+        while True:  # snapshot of the whole scope (every grid)
+            page = http.get(
+                "/api/v1/sync/pull/", params={"limit": 1000, **({"cursor": cursor} if cursor else {})}
+            ).json()
+            records += len(page["changes"])
+            cursor = page["cursor"]
+            if not page["has_more"]:
+                break
+        results["pull_snapshot"] = {
+            "records": records,
+            "records_per_s": round(records / (time.perf_counter() - started)),
+        }
+        print("snapshot", results["pull_snapshot"], flush=True)
+
+        pushed, seconds, statuses = 0, 0.0, {}
+        for _ in range(args.batches):
+            body = {"device_id": "bench", "mutations": batch(1000, existing, rng, grids)}
+            started = time.perf_counter()
+            response = http.post("/api/v1/sync/push/", json=body)
+            seconds += time.perf_counter() - started
+            for result in response.json()["results"]:
+                statuses[result["status"]] = statuses.get(result["status"], 0) + 1
+            pushed += 1000
+        results["push"] = {
+            "mutations": pushed,
+            "records_per_s": round(pushed / seconds, 1),
+            "statuses": statuses,
+        }
+        results["push"]["ratio_to_ceiling"] = round(
+            results["push"]["records_per_s"] / results["ceiling_records_per_s"], 4
+        )
+        print("push", results["push"], flush=True)
+
+        started, records = time.perf_counter(), 0
+        while True:
+            page = http.get("/api/v1/sync/pull/", params={"limit": 1000, "cursor": cursor}).json()
+            records += len(page["changes"])
+            cursor = page["cursor"]
+            if not page["has_more"]:
+                break
+        results["pull_incremental"] = {
+            "records": records,
+            "records_per_s": round(records / (time.perf_counter() - started)),
+        }
+        results["web_worker_peak_rss_mb"] = round(peak_rss_mb(server.pid), 1)
+    finally:
+        server.terminate()
+        server.wait(30)
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "sync.json").write_text(json.dumps(results, indent=2, default=str))
+    print(json.dumps(results, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Helpers for sync tests: mutations as a device builds them."""
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from apps.accounts.models import User
+from apps.core.ids import uuid7
+from tests.registry.conftest import XA, collect_building, collect_person, geo, id_number, shifted, worker
+
+__all__ = ["XA", "collect_building", "collect_person", "geo", "id_number", "shifted", "worker"]
+
+
+def mutation(kind: str, op: str = "create", *, record_id: Any = None, base: int | None = None,
+             point: tuple[float, float] | None = XA, **data: Any) -> dict[str, Any]:  # fmt: skip
+    body: dict[str, Any] = {
+        "mutation_id": str(uuid7()), "type": kind, "op": op, "id": str(record_id or uuid7()),
+        "collected_at": "2026-11-20T10:03:00+08:00", "accuracy_m": 8.0, "data": data,
+    }  # fmt: skip
+    if point is not None:
+        body["location"] = geo(point)
+    if base is not None:
+        body["base_version"] = base
+    return body
+
+
+@pytest.fixture
+def device(api_client: Callable[[Any], APIClient], worker: User) -> APIClient:
+    return api_client(worker)
+
+
+def push(client: APIClient, *mutations: dict[str, Any], **extra: Any) -> Any:
+    response = client.post(
+        "/api/v1/sync/push/", {"device_id": "phone-1", "mutations": list(mutations)}, format="json", **extra
+    )
+    assert response.status_code == 200, response.content[:500]
+    return response.json()["results"]
+
+
+def pull_all(client: APIClient, cursor: str | None = None, **params: Any) -> tuple[list[dict[str, Any]], str]:
+    changes: list[dict[str, Any]] = []
+    while True:
+        query = {**params, **({"cursor": cursor} if cursor else {})}
+        response = client.get("/api/v1/sync/pull/", query)
+        assert response.status_code == 200, response.content[:500]
+        body = response.json()
+        changes += body["changes"]
+        cursor = body["cursor"]
+        if not body["has_more"]:
+            return changes, cursor
+
+
+def new_id() -> uuid.UUID:
+    return uuid7()
