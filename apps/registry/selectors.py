@@ -12,7 +12,7 @@ from apps.core.permissions import role_of
 from apps.territory.models import Level, TerritoryNode
 from apps.territory.selectors import node_scope_q
 
-from .models import Building, Observation, Person, RecordAlias, Residence, ReviewItem
+from .models import Building, MergeEvent, Observation, Person, RecordAlias, Residence, ReviewItem
 
 
 def _grid_scope(user: Any, prefix: str = "grid__") -> Q:
@@ -45,6 +45,14 @@ def reviews_for(user: Any) -> QuerySet[ReviewItem]:
     if role_of(user) not in {"admin", "dispatcher"}:
         return ReviewItem.objects.none()
     return ReviewItem.objects.filter(_grid_scope(user, "grid_id__"))
+
+
+def merges_for(user: Any) -> QuerySet[MergeEvent]:
+    """Merges whose surviving record the caller may see (dispatchers: their territory)."""
+    if role_of(user) not in {"admin", "dispatcher"}:
+        return MergeEvent.objects.none()
+    survivors = buildings_for(user).values("pk").union(people_for(user).values("pk"), all=True)
+    return MergeEvent.objects.filter(survivor_id__in=survivors).select_related("actor")
 
 
 def observations_of(*, record_type: str, record_id: uuid.UUID) -> QuerySet[Observation]:

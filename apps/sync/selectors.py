@@ -12,14 +12,17 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core import signing
-from django.db.models import Q
+from django.db.models import F, FloatField, Func, Q, QuerySet
 from rest_framework.exceptions import APIException
 
 from apps.core.crypto import unseal
 from apps.journal.selectors import Position, entries_after, journal_horizon
 from apps.registry.models import Building, Person, RecordAlias, RecordType, Residence
 from apps.territory.selectors import grids_visible_to
+
+from .models import ConflictItem
 
 TYPES = [RecordType.BUILDING.value, RecordType.PERSON.value, RecordType.RESIDENCE.value]
 CURSOR_SALT = "gridapi.sync.pull-cursor"
@@ -59,8 +62,40 @@ class Cursor:
         return cursor
 
 
-def _point(value: Any) -> dict[str, Any] | None:
-    return json.loads(value.geojson) if value is not None else None
+def _coordinates() -> dict[str, Any]:
+    """Longitude and latitude computed by PostGIS: no geometry objects on the hot path."""
+    return {
+        "lon": Func(F("location"), function="ST_X", output_field=FloatField()),
+        "lat": Func(F("location"), function="ST_Y", output_field=FloatField()),
+    }
+
+
+BUILDING_FIELDS = ["id", "version", "updated_at", "address", "address_code", "name", "use", "floors",
+                   "landlord_id", "grid_id", "merged_into_id"]  # fmt: skip
+PERSON_FIELDS = ["id", "version", "updated_at", "name", "gender", "birth_date", "id_number_sealed", "phone_sealed",
+                 "passport_sealed", "household_type", "tags", "grid_id", "merged_into_id"]  # fmt: skip
+RESIDENCE_FIELDS = [
+    "id",
+    "version",
+    "updated_at",
+    "person_id",
+    "building_id",
+    "room",
+    "relation",
+    "since",
+    "until",
+]
+
+
+def _rows(kind: str, queryset: Any) -> Any:
+    """Plain rows of what a pull sends, in one query."""
+    if kind == RecordType.BUILDING:
+        return queryset.annotate(**_coordinates(), footprint_json=AsGeoJSON("footprint", precision=7)).values(
+            *BUILDING_FIELDS, "lon", "lat", "footprint_json"
+        )
+    if kind == RecordType.PERSON:
+        return queryset.annotate(**_coordinates()).values(*PERSON_FIELDS, "lon", "lat")
+    return queryset.annotate(grid_id=F("building__grid_id")).values(*RESIDENCE_FIELDS, "grid_id")
 
 
 def _plain(value: Any) -> Any:
@@ -71,28 +106,34 @@ def _plain(value: Any) -> Any:
     )
 
 
-def _record(kind: str, record: Any, grid_codes: dict[Any, str]) -> dict[str, Any]:
-    base = {"type": kind, "id": str(record.pk), "version": record.version, "updated_at": record.updated_at.isoformat(),
+def _geometry(row: dict[str, Any]) -> dict[str, Any] | None:
+    if row.get("lon") is None:
+        return None
+    return {"type": "Point", "coordinates": [round(row["lon"], 7), round(row["lat"], 7)]}
+
+
+def _record(kind: str, row: dict[str, Any], grid_codes: dict[Any, str]) -> dict[str, Any]:
+    base = {"type": kind, "id": str(row["id"]), "version": row["version"], "updated_at": row["updated_at"].isoformat(),
             "deleted": False}  # fmt: skip
     if kind == RecordType.BUILDING:
         data = {
-            "address": record.address, "address_code": record.address_code, "name": record.name, "use": record.use,
-            "floors": record.floors, "footprint": _point(record.footprint), "landlord_id": _plain(record.landlord_id),
-            "grid": grid_codes.get(record.grid_id),
+            "address": row["address"], "address_code": row["address_code"], "name": row["name"], "use": row["use"],
+            "floors": row["floors"], "footprint": json.loads(row["footprint_json"]) if row["footprint_json"] else None,
+            "landlord_id": _plain(row["landlord_id"]), "grid": grid_codes.get(row["grid_id"]),
         }  # fmt: skip
-        return {**base, "geometry": _point(record.location), "data": data}
+        return {**base, "geometry": _geometry(row), "data": data}
     if kind == RecordType.PERSON:
         data = {
-            "name": record.name, "gender": record.gender, "birth_date": _plain(record.birth_date),
-            "id_number": unseal(record.id_number_sealed) if record.id_number_sealed else None,
-            "phone": unseal(record.phone_sealed) if record.phone_sealed else None,
-            "passport_number": unseal(record.passport_sealed) if record.passport_sealed else None,
-            "household_type": record.household_type, "tags": record.tags, "grid": grid_codes.get(record.grid_id),
+            "name": row["name"], "gender": row["gender"], "birth_date": _plain(row["birth_date"]),
+            "id_number": unseal(row["id_number_sealed"]) if row["id_number_sealed"] else None,
+            "phone": unseal(row["phone_sealed"]) if row["phone_sealed"] else None,
+            "passport_number": unseal(row["passport_sealed"]) if row["passport_sealed"] else None,
+            "household_type": row["household_type"], "tags": row["tags"], "grid": grid_codes.get(row["grid_id"]),
         }  # fmt: skip
-        return {**base, "geometry": _point(record.location), "data": data}
+        return {**base, "geometry": _geometry(row), "data": data}
     data = {
-        "person_id": str(record.person_id), "building_id": str(record.building_id), "room": record.room,
-        "relation": record.relation, "since": _plain(record.since), "until": _plain(record.until),
+        "person_id": str(row["person_id"]), "building_id": str(row["building_id"]), "room": row["room"],
+        "relation": row["relation"], "since": _plain(row["since"]), "until": _plain(row["until"]),
     }  # fmt: skip
     return {**base, "geometry": None, "data": data}
 
@@ -104,16 +145,14 @@ def _tombstone(kind: str, record_id: Any, reason: str, merged_into: Any = None) 
     return stone
 
 
-def _grid_of(kind: str, record: Any) -> Any:
-    return record.building.grid_id if kind == RecordType.RESIDENCE else record.grid_id
-
-
-def _load(kind: str, ids: list[Any]) -> dict[Any, Any]:
-    if kind == RecordType.BUILDING:
-        return Building.objects.in_bulk(ids)
-    if kind == RecordType.PERSON:
-        return Person.objects.in_bulk(ids)
-    return Residence.objects.select_related("building").in_bulk(ids)
+def _load(kind: str, ids: list[Any]) -> dict[Any, dict[str, Any]]:
+    models: dict[str, Any] = {
+        RecordType.BUILDING: Building,
+        RecordType.PERSON: Person,
+        RecordType.RESIDENCE: Residence,
+    }
+    model = models[kind]
+    return {row["id"]: row for row in _rows(kind, model.objects.filter(pk__in=ids))}
 
 
 def _canonical(ids: list[Any]) -> dict[Any, Any]:
@@ -140,11 +179,11 @@ def _snapshot_page(
             queryset = model.objects.filter(grid_id__in=grids, merged_into__isnull=True)
         if cursor.snapshot_after:
             queryset = queryset.filter(pk__gt=cursor.snapshot_after)
-        rows = list(queryset.order_by("pk")[:room])
+        rows = list(_rows(kind, queryset.order_by("pk"))[:room])
         changes += [_record(kind, row, grid_codes) for row in rows]
         room -= len(rows)
         if len(rows) and room == 0:
-            cursor.snapshot_after = str(rows[-1].pk)
+            cursor.snapshot_after = str(rows[-1]["id"])
         else:
             cursor.snapshot_type, cursor.snapshot_after = cursor.snapshot_type + 1, None
     if cursor.snapshot_type >= len(TYPES):
@@ -199,17 +238,17 @@ def _changes_page(
         if not ids:
             continue
         rows = _load(kind, ids)
-        merged = [row.pk for row in rows.values() if getattr(row, "merged_into_id", None)]
+        merged = [row["id"] for row in rows.values() if row.get("merged_into_id")]
         canonical = _canonical(merged) if merged else {}
         for record_id in ids:
             row = rows.get(record_id)
             if row is None:
                 changes.append(_tombstone(kind, record_id, "deleted"))
-            elif getattr(row, "merged_into_id", None):
+            elif row.get("merged_into_id"):
                 changes.append(
-                    _tombstone(kind, record_id, "merged", canonical.get(row.pk, row.merged_into_id))
+                    _tombstone(kind, record_id, "merged", canonical.get(row["id"], row["merged_into_id"]))
                 )
-            elif str(_grid_of(kind, row)) not in grids:
+            elif str(row["grid_id"]) not in grids:
                 changes.append(_tombstone(kind, record_id, "out_of_scope"))
             else:
                 changes.append(_record(kind, row, grid_codes))
@@ -249,3 +288,8 @@ def sync_pull(*, user: Any, token: str | None, limit: int, types: list[str]) -> 
         page, has_more = _changes_page(cursor, types, max(limit - len(changes), 1), grid_codes)
         changes += page
     return {"changes": changes, "cursor": cursor.encode(), "has_more": has_more}
+
+
+def conflicts_for(user: Any) -> QuerySet[ConflictItem]:
+    """Conflict items in the grids of the caller's territory (dispatchers and administrators)."""
+    return ConflictItem.objects.filter(grid_id__in=grids_visible_to(user).values("pk"))

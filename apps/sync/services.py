@@ -66,7 +66,8 @@ def body_hash(mutation: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _result(mutation_id: Any, status: str, **extra: Any) -> dict[str, Any]:
+def mutation_result(mutation_id: Any, status: str, **extra: Any) -> dict[str, Any]:
+    """One entry of the push response (the protocol's result shape)."""
     return {
         "mutation_id": str(mutation_id), "status": status, "id": extra.get("id"), "version": extra.get("version"),
         "merged_into": extra.get("merged_into"), "match": extra.get("match"), "conflicts": extra.get("conflicts", []),
@@ -101,7 +102,7 @@ def sync_push(*, context: PushContext, mutations: list[dict[str, Any]]) -> list[
 def _replay(prior: AppliedMutation, mutation: dict[str, Any], digest: str) -> dict[str, Any]:
     if prior.body_hash == digest:
         return prior.result
-    return _result(
+    return mutation_result(
         mutation["mutation_id"], "rejected",
         errors={"mutation_id": [_("This mutation id was already used for a different mutation.")]},
     )  # fmt: skip
@@ -121,7 +122,7 @@ def _apply_once(context: PushContext, mutation: dict[str, Any], digest: str) -> 
                 result=result,
             )  # fmt: skip
     except (ValidationError, DjangoValidationError, APIException) as exc:
-        result = _result(mutation_id, "rejected", errors=_errors(exc))
+        result = mutation_result(mutation_id, "rejected", errors=_errors(exc))
     with transaction.atomic():
         advisory_xact_lock([("mutation", str(mutation_id))])
         prior = AppliedMutation.objects.filter(pk=mutation_id).first()
@@ -161,8 +162,8 @@ def _validated(serializer_class: Any, data: Any, *, partial: bool = False) -> di
 def _collected(mutation_id: Any, outcome: CollectOutcome) -> dict[str, Any]:
     record = outcome.record
     if outcome.created:
-        return _result(mutation_id, "applied", id=str(record.pk), version=record.version)
-    return _result(
+        return mutation_result(mutation_id, "applied", id=str(record.pk), version=record.version)
+    return mutation_result(
         mutation_id, "merged", id=str(record.pk), version=record.version, merged_into=str(record.pk),
         match=outcome.explanation(),
     )  # fmt: skip
@@ -187,7 +188,7 @@ def _dispatch(context: PushContext, mutation: dict[str, Any]) -> dict[str, Any]:
             person=person, building=building, room=data["room"], relation=data["relation"], since=data["since"],
             until=data["until"],
         )  # fmt: skip
-        return _result(mutation_id, "applied", id=str(residence.pk), version=residence.version)
+        return mutation_result(mutation_id, "applied", id=str(residence.pk), version=residence.version)
     record = _visible(context, kind, mutation.get("id"))
     if op == "delete":
         if kind != RecordType.RESIDENCE:
@@ -195,7 +196,7 @@ def _dispatch(context: PushContext, mutation: dict[str, Any]) -> dict[str, Any]:
                 {"op": [_("Buildings and people are not deleted from a device; report it instead.")]}
             )
         residence = residence_end(residence=record, until=timezone.localdate())
-        return _result(mutation_id, "applied", id=str(residence.pk), version=residence.version)
+        return mutation_result(mutation_id, "applied", id=str(residence.pk), version=residence.version)
     return _update(context, mutation, kind, record, meta)
 
 
@@ -268,7 +269,7 @@ def _update(
                                                      "relation": record.relation, **(mutation.get("data") or {})})  # fmt: skip
         if data.get("until") and data["until"] != record.until:
             record = residence_end(residence=record, until=data["until"])
-        return _result(mutation_id, "applied", id=str(record.pk), version=record.version)
+        return mutation_result(mutation_id, "applied", id=str(record.pk), version=record.version)
     serializer = BuildingDataSerializer if kind == RecordType.BUILDING else PersonDataSerializer
     sent = mutation.get("data") or {}
     data = {
@@ -302,7 +303,9 @@ def _update(
             server_version=record.version, mutation_id=mutation_id, user=context.user,
         )  # fmt: skip
     status = "conflict" if conflicts else "applied"
-    return _result(mutation_id, status, id=str(record.pk), version=record.version, conflicts=conflicts)
+    return mutation_result(
+        mutation_id, status, id=str(record.pk), version=record.version, conflicts=conflicts
+    )
 
 
 def _shown(record: Any, field: str) -> Any:

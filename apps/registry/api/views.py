@@ -356,11 +356,7 @@ class MergeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     permission_classes = [IsAdminOrDispatcher]
 
     def get_queryset(self) -> QuerySet[MergeEvent]:
-        buildings = selectors.buildings_for(self.request.user).values("pk")
-        people = selectors.people_for(self.request.user).values("pk")
-        return MergeEvent.objects.filter(survivor_id__in=buildings.union(people, all=True)).select_related(
-            "actor"
-        )
+        return selectors.merges_for(self.request.user)
 
     @extend_schema(request=MergeInputSerializer, responses={201: MergeEventSerializer})
     def create(self, request: Request) -> Response:

@@ -19,12 +19,10 @@ from rest_framework.views import APIView
 from apps.core.errors import PayloadTooLarge
 from apps.core.pagination import CursorPagination
 from apps.core.permissions import HasRole, IsAdminOrDispatcher
-from apps.territory.models import Level, TerritoryNode
-from apps.territory.selectors import node_scope_q
 
 from .. import services
 from ..models import ConflictItem, ReplayableResponse
-from ..selectors import sync_pull
+from ..selectors import conflicts_for, sync_pull
 from .serializers import (
     ConflictItemSerializer,
     ConflictResolveSerializer,
@@ -81,7 +79,7 @@ class PushView(APIView):
                 mutations.append((index, json.loads(json.dumps(mutation.validated_data, default=str))))
             elif isinstance(raw.get("mutation_id"), str):
                 results.append(
-                    (index, services._result(raw["mutation_id"], "rejected", errors=mutation.errors))
+                    (index, services.mutation_result(raw["mutation_id"], "rejected", errors=mutation.errors))
                 )
             else:
                 raise ValidationError({"mutations": {str(index): mutation.errors}})
@@ -145,8 +143,7 @@ class ConflictViewSet(
     filterset_fields = ["status", "record_type"]
 
     def get_queryset(self) -> QuerySet[ConflictItem]:
-        grids = TerritoryNode.objects.filter(node_scope_q(self.request.user), level=Level.GRID).values("pk")
-        return ConflictItem.objects.filter(grid_id__in=grids)
+        return conflicts_for(self.request.user)
 
     @extend_schema(request=ConflictResolveSerializer, responses={200: ConflictItemSerializer})
     @action(detail=True, methods=["post"])
