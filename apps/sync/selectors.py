@@ -282,6 +282,9 @@ def sync_pull(*, user: Any, token: str | None, limit: int, types: list[str]) -> 
             )
     has_more = False
     if cursor.snapshot:
+        # A grid lost while a snapshot is paged is not read any further; it stays in ``cursor.grids``, so
+        # the first changes page after the snapshot sends its out_of_scope tombstones.
+        cursor.snapshot_grids = [grid for grid in cursor.snapshot_grids if grid in scope]
         changes += _snapshot_page(cursor, types, max(limit - len(changes), 1), grid_codes)
         has_more = True
     else:

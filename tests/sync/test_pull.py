@@ -7,6 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
+from apps.registry.models import Building
 from apps.territory.services import grid_assignment_create, grid_assignment_end
 from tests.sync.conftest import XA, mutation, pull_all, push, shifted
 
@@ -120,3 +121,27 @@ def test_personal_numbers_in_own_grid_are_full(device: APIClient, collect_person
     collect_person(name="陈伟", id_number=number)
     (person,) = [c for c in pull_all(device)[0] if c["type"] == "person"]
     assert person["data"]["id_number"] == number
+
+
+def test_grid_lost_during_a_snapshot_is_not_read_further(
+    device: APIClient, worker_of: Any, territory: Any, collect_building: Any
+) -> None:
+    worker = worker_of("HC-XY-XA-01", "HC-XY-XA-02")
+    client = APIClient()
+    client.force_authenticate(worker)
+    for n in range(3):
+        collect_building(collector=worker, point=shifted(XA, north_m=120 * n), address=f"新垵村{n}号")
+        collect_building(
+            collector=worker, point=(118.0280 + 0.0003 * n, 24.4850), address=f"新垵村{n + 10}号"
+        )
+    first = client.get("/api/v1/sync/pull/", {"limit": 1, "types": "building"}).json()
+    today = dt.date.today()  # noqa: DTZ011
+    worker.grid_assignments.update(valid_from=today - dt.timedelta(days=30))
+    lost = worker.grid_assignments.get(grid__code="HC-XY-XA-02")
+    grid_assignment_end(assignment=lost, valid_to=today - dt.timedelta(days=1))
+    rest, _ = pull_all(client, first["cursor"], types="building")
+    lost_grid = territory["HC-XY-XA-02"]
+    theirs = {str(pk) for pk in Building.objects.filter(grid=lost_grid).values_list("pk", flat=True)}
+    assert len(theirs) == 3
+    assert not ids(rest, deleted=False) & theirs  # nothing of the lost grid is sent after it was lost
+    assert theirs <= ids(rest, reason="out_of_scope")  # and the device is told to drop all of them
