@@ -124,6 +124,23 @@ class CanonicalLookupMixin:
         self.check_object_permissions(self.request, obj)  # type: ignore[attr-defined]
         return obj
 
+    def detail_response(self, record: Any, detail: Any, *, reveal: bool) -> Response:
+        """The record with its observation history, and its version as the ETag."""
+        observations = selectors.observations_of(
+            record_type=self.record_type, record_id=record.pk
+        ).select_related("collector")
+        data = detail(record, context={"observations": observations, "reveal": reveal}).data
+        return Response(data, headers={"ETag": etag(record.version)})
+
+    def collect(self, request: Request, serializer: Any, collect: Any) -> Response:
+        """Validate a collection and run it through the collect service: 201 created, 200 merged."""
+        data = serializer(data=request.data, context=_crs_context(request))
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        return collect_response(
+            collect(data=values, meta=collect_meta(request, values), payload=request.data)
+        )
+
     def update_record(
         self, request: Request, data_serializer: Any, ignored: str, update: Any, detail: Any
     ) -> Response:
@@ -171,12 +188,7 @@ class BuildingViewSet(
         return selectors.buildings_for(self.request.user).select_related("grid")
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        building = self.get_object()
-        observations = selectors.observations_of(
-            record_type=self.record_type, record_id=building.pk
-        ).select_related("collector")
-        data = BuildingDetailSerializer(building, context={"observations": observations}).data
-        return Response(data, headers={"ETag": etag(building.version)})
+        return self.detail_response(self.get_object(), BuildingDetailSerializer, reveal=False)
 
     @extend_schema(
         request=BuildingCollectSerializer,
@@ -187,12 +199,7 @@ class BuildingViewSet(
         summary="Collect a building: created, or merged into the building it matches",
     )
     def create(self, request: Request) -> Response:
-        data = BuildingCollectSerializer(data=request.data, context=_crs_context(request))
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        meta = collect_meta(request, values)
-        outcome = services.building_collect(data=values, meta=meta, payload=request.data)
-        return collect_response(outcome)
+        return self.collect(request, BuildingCollectSerializer, services.building_collect)
 
     @extend_schema(
         parameters=[IF_MATCH], request=BuildingDataSerializer, responses={200: BuildingDetailSerializer}
@@ -223,12 +230,7 @@ class PersonViewSet(
         return selectors.people_for(self.request.user).select_related("grid")
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        person = self.get_object()
-        observations = selectors.observations_of(
-            record_type=self.record_type, record_id=person.pk
-        ).select_related("collector")
-        data = PersonDetailSerializer(person, context={"observations": observations, "reveal": True}).data
-        return Response(data, headers={"ETag": etag(person.version)})
+        return self.detail_response(self.get_object(), PersonDetailSerializer, reveal=True)
 
     @extend_schema(
         request=PersonCollectSerializer,
@@ -239,13 +241,7 @@ class PersonViewSet(
         summary="Collect a person: created, or merged into the person they match",
     )
     def create(self, request: Request) -> Response:
-        data = PersonCollectSerializer(data=request.data, context=_crs_context(request))
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        outcome = services.person_collect(
-            data=values, meta=collect_meta(request, values), payload=request.data
-        )
-        return collect_response(outcome)
+        return self.collect(request, PersonCollectSerializer, services.person_collect)
 
     @extend_schema(
         parameters=[IF_MATCH], request=PersonDataSerializer, responses={200: PersonDetailSerializer}

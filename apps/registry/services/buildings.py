@@ -25,8 +25,8 @@ from .common import (
     alias_add,
     check_new_id,
     grid_at,
-    journal_update,
     locked_for_update,
+    move_to,
     queue_review,
     record_observation,
     save_update,
@@ -148,17 +148,11 @@ def building_update(
         for name, value in _address_fields(changes.pop("address")).items():
             setattr(building, name, value)
     if "location" in changes:
-        location = changes.pop("location")
-        building.grid_id = grid_at(location, collector=meta.collector).pk
-        building.location, building.cell = location, cell_of(location.x, location.y)
+        move_to(record=building, location=changes.pop("location"), collector=meta.collector)
     for name, value in changes.items():
         setattr(building, name, value)
-    save_update(record_type=RecordType.BUILDING, record=building, meta=meta, payload=payload)
-    journal_update(
-        record_type=RecordType.BUILDING,
-        record=building,
-        fields=fields_changed,
+    save_update(
+        record_type=RecordType.BUILDING, record=building, meta=meta, payload=payload, fields=fields_changed,
         previous_grid=previous_grid,
-        actor=meta.collector,
-    )
+    )  # fmt: skip
     return building

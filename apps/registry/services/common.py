@@ -13,6 +13,7 @@ from rest_framework.exceptions import ValidationError
 
 from apps.core.crypto import seal_json
 from apps.core.errors import PreconditionFailed
+from apps.core.geo.cells import cell_of
 from apps.core.ids import uuid7
 from apps.journal.models import Change
 from apps.journal.services import journal_record
@@ -183,12 +184,28 @@ def locked_for_update(
     return record
 
 
-def save_update(*, record_type: str, record: Any, meta: ObservationMeta, payload: dict[str, Any]) -> None:
-    """Bump the version, save, and keep the update as an observation."""
+def move_to(*, record: Any, location: Point, collector: Any) -> None:
+    """Put the record at ``location``: its grid and cell follow (the collector must serve the new grid)."""
+    record.grid_id = grid_at(location, collector=collector).pk
+    record.location, record.cell = location, cell_of(location.x, location.y)
+
+
+def save_update(
+    *, record_type: str, record: Any, meta: ObservationMeta, payload: dict[str, Any], fields: list[str],
+    previous_grid: Any,
+) -> None:  # fmt: skip
+    """Bump the version, save, keep the update as an observation, and journal it (a move if the grid changed)."""
     record.version += 1
     record.save()
     record_observation(
         record_type=record_type, record_id=record.pk, meta=meta, payload=payload, outcome=Outcome.UPDATED
+    )
+    journal_update(
+        record_type=record_type,
+        record=record,
+        fields=fields,
+        previous_grid=previous_grid,
+        actor=meta.collector,
     )
 
 

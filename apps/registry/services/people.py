@@ -25,8 +25,8 @@ from .common import (
     alias_add,
     check_new_id,
     grid_at,
-    journal_update,
     locked_for_update,
+    move_to,
     queue_review,
     record_observation,
     save_update,
@@ -195,19 +195,13 @@ def person_update(
     if "name" in changes:
         person.name, person.name_key = normalise_name(changes["name"]), name_key(changes.pop("name"))
     if "location" in changes:
-        location = changes.pop("location")
-        person.grid_id = grid_at(location, collector=meta.collector).pk
-        person.location, person.cell = location, cell_of(location.x, location.y)
+        move_to(record=person, location=changes.pop("location"), collector=meta.collector)
     if "tags" in changes:
         changes["tags"] = sorted(set(changes["tags"]))
     for name, value in changes.items():
         setattr(person, name, value)
-    save_update(record_type=RecordType.PERSON, record=person, meta=meta, payload=payload)
-    journal_update(
-        record_type=RecordType.PERSON,
-        record=person,
-        fields=fields_changed,
+    save_update(
+        record_type=RecordType.PERSON, record=person, meta=meta, payload=payload, fields=fields_changed,
         previous_grid=previous_grid,
-        actor=meta.collector,
-    )
+    )  # fmt: skip
     return person
