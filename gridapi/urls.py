@@ -11,6 +11,7 @@ api_v1 = [
     path("territory/", include("apps.territory.api.urls")),
     path("departments/", include("apps.departments.api.urls")),
     path("", include("apps.registry.api.urls")),
+    path("", include("apps.events.api.urls")),
     path("sync/", include("apps.sync.api.urls")),
     path("attachments/", include("apps.attachments.api.urls")),
 ]

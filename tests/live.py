@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -84,17 +84,29 @@ def gunicorn(workers: int = 2, threads: int = 4) -> Iterator[str]:
 
 
 @contextmanager
-def celery_worker(*extra_args: str) -> Iterator[subprocess.Popen[bytes]]:
-    """A real Celery worker consuming the test queue; yields the process."""
+def _celery(args: list[str], env: dict[str, str] | None) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
-        [str(BIN / "celery"), "-A", "gridapi", "worker", "-Q", "gridapi-test", "--concurrency", "1",
-         "--without-gossip", "--without-mingle", "--loglevel", "WARNING", *extra_args],
-        cwd=ROOT, env=process_env(),
-    )  # fmt: skip
+        [str(BIN / "celery"), "-A", "gridapi", *args], cwd=ROOT, env=process_env(**(env or {}))
+    )
     try:
         yield process
     finally:
         _stop(process)
+
+
+def celery_worker(
+    *extra_args: str, env: dict[str, str] | None = None
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """A real Celery worker consuming the test queue (a context manager yielding the process)."""
+    return _celery(["worker", "-Q", "gridapi-test", "--concurrency", "1", "--without-gossip", "--without-mingle",
+                    "--loglevel", "WARNING", *extra_args], env)  # fmt: skip
+
+
+def celery_beat(
+    schedule_file: Path, env: dict[str, str] | None = None
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """Real Celery beat sending the project's periodic tasks to the test queue (a context manager)."""
+    return _celery(["beat", "--schedule", str(schedule_file), "--loglevel", "WARNING"], env)
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 30, interval: float = 0.2) -> bool:

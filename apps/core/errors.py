@@ -37,6 +37,19 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class IllegalTransition(Conflict):
+    """409 for an action the resource's state (or the caller's part in it) does not allow.
+
+    ``allowed`` lists what the caller may do instead; it is rendered as a top-level member.
+    """
+
+    default_code = "illegal_transition"
+
+    def __init__(self, detail: str, *, allowed: list[str]) -> None:
+        super().__init__(detail)
+        self.extra = {"allowed": allowed}
+
+
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = gettext_lazy("The resource has changed since the version given in If-Match.")
@@ -145,6 +158,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             errors=None if isinstance(detail, str) else detail,
             instance=request.path if request is not None else None,
         )
+    body.update(getattr(exc, "extra", None) or {})
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     return response

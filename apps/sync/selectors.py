@@ -18,13 +18,15 @@ from django.db.models import F, FloatField, Func, Q, QuerySet
 from rest_framework.exceptions import APIException
 
 from apps.core.crypto import unseal
+from apps.events.models import Event
 from apps.journal.selectors import Position, entries_after, journal_horizon
 from apps.registry.models import Building, Person, RecordAlias, RecordType, Residence
 from apps.territory.selectors import grids_visible_to
 
 from .models import ConflictItem
 
-TYPES = [RecordType.BUILDING.value, RecordType.PERSON.value, RecordType.RESIDENCE.value]
+EVENT = "event"
+TYPES = [RecordType.BUILDING.value, RecordType.PERSON.value, RecordType.RESIDENCE.value, EVENT]
 CURSOR_SALT = "gridapi.sync.pull-cursor"
 CURSOR_MAX_AGE = dt.timedelta(days=60)  # the protocol promises at least 30
 AFTER_ALL = 2**62
@@ -74,6 +76,10 @@ BUILDING_FIELDS = ["id", "version", "updated_at", "address", "address_code", "na
                    "landlord_id", "grid_id", "merged_into_id"]  # fmt: skip
 PERSON_FIELDS = ["id", "version", "updated_at", "name", "gender", "birth_date", "id_number_sealed", "phone_sealed",
                  "passport_sealed", "household_type", "tags", "grid_id", "merged_into_id"]  # fmt: skip
+EVENT_FIELDS = ["id", "version", "updated_at", "category_id", "title", "description", "status", "level",
+                "department__code", "grid_id", "building_id", "person_ids", "photos", "priority", "report_count",
+                "occurred_at", "reported_at", "reporter_id", "sign_by", "handle_by", "overdue", "suspended_at",
+                "self_resolved", "rating", "merged_into_id"]  # fmt: skip
 RESIDENCE_FIELDS = [
     "id",
     "version",
@@ -95,6 +101,8 @@ def _rows(kind: str, queryset: Any) -> Any:
         )
     if kind == RecordType.PERSON:
         return queryset.annotate(**_coordinates()).values(*PERSON_FIELDS, "lon", "lat")
+    if kind == EVENT:
+        return queryset.annotate(**_coordinates()).values(*EVENT_FIELDS, "lon", "lat")
     return queryset.annotate(grid_id=F("building__grid_id")).values(*RESIDENCE_FIELDS, "grid_id")
 
 
@@ -104,6 +112,10 @@ def _plain(value: Any) -> Any:
         if isinstance(value, dt.date)
         else (str(value) if isinstance(value, uuid.UUID) else value)
     )
+
+
+def _instant(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def _geometry(row: dict[str, Any]) -> dict[str, Any] | None:
@@ -131,6 +143,19 @@ def _record(kind: str, row: dict[str, Any], grid_codes: dict[Any, str]) -> dict[
             "household_type": row["household_type"], "tags": row["tags"], "grid": grid_codes.get(row["grid_id"]),
         }  # fmt: skip
         return {**base, "geometry": _geometry(row), "data": data}
+    if kind == EVENT:
+        data = {
+            "category": row["category_id"], "title": row["title"], "description": row["description"],
+            "status": row["status"], "level": row["level"], "department": row["department__code"],
+            "building_id": _plain(row["building_id"]), "person_ids": [str(p) for p in row["person_ids"]],
+            "photos": row["photos"], "priority": row["priority"], "report_count": row["report_count"],
+            "occurred_at": _instant(row["occurred_at"]), "reported_at": _instant(row["reported_at"]),
+            "reporter_id": _plain(row["reporter_id"]), "sign_by": _instant(row["sign_by"]),
+            "handle_by": _instant(row["handle_by"]), "overdue": row["overdue"],
+            "suspended": row["suspended_at"] is not None, "self_resolved": row["self_resolved"],
+            "rating": row["rating"], "grid": grid_codes.get(row["grid_id"]),
+        }  # fmt: skip
+        return {**base, "geometry": _geometry(row), "data": data}
     data = {
         "person_id": str(row["person_id"]), "building_id": str(row["building_id"]), "room": row["room"],
         "relation": row["relation"], "since": _plain(row["since"]), "until": _plain(row["until"]),
@@ -150,6 +175,7 @@ def _load(kind: str, ids: list[Any]) -> dict[Any, dict[str, Any]]:
         RecordType.BUILDING: Building,
         RecordType.PERSON: Person,
         RecordType.RESIDENCE: Residence,
+        EVENT: Event,
     }
     model = models[kind]
     return {row["id"]: row for row in _rows(kind, model.objects.filter(pk__in=ids))}
@@ -174,6 +200,8 @@ def _snapshot_page(
             queryset: Any = Residence.objects.filter(
                 building__grid_id__in=grids, until__isnull=True
             ).select_related("building")
+        elif kind == EVENT:
+            queryset = Event.objects.filter(Q(grid_id__in=grids) | Q(reporter_id=uuid.UUID(cursor.user)))
         else:
             model = Building if kind == RecordType.BUILDING else Person
             queryset = model.objects.filter(grid_id__in=grids, merged_into__isnull=True)
@@ -191,7 +219,7 @@ def _snapshot_page(
     return changes
 
 
-def _leaving(removed: list[str], types: list[str]) -> list[dict[str, Any]]:
+def _leaving(removed: list[str], types: list[str], user_id: str) -> list[dict[str, Any]]:
     """Tombstones for every record of grids that left the scope."""
     stones = []
     if RecordType.BUILDING in types:
@@ -209,6 +237,13 @@ def _leaving(removed: list[str], types: list[str]) -> list[dict[str, Any]]:
             _tombstone("residence", pk, "out_of_scope")
             for pk in Residence.objects.filter(building__grid_id__in=removed).values_list("pk", flat=True)
         ]
+    if EVENT in types:
+        stones += [
+            _tombstone(EVENT, pk, "out_of_scope")
+            for pk in Event.objects.filter(grid_id__in=removed)
+            .exclude(reporter_id=uuid.UUID(user_id))
+            .values_list("pk", flat=True)
+        ]
     return stones
 
 
@@ -217,7 +252,13 @@ def _changes_page(
 ) -> tuple[list[dict[str, Any]], bool]:
     """Changes after the cursor's journal position, each record once, in its latest state."""
     cap = limit * 4
-    scope = (Q(grid_id__in=cursor.grids) | Q(previous_grid_id__in=cursor.grids)) & Q(record_type__in=types)
+    scope = Q(grid_id__in=cursor.grids) | Q(previous_grid_id__in=cursor.grids)
+    if EVENT in types:  # the user's own reports follow them wherever they lie
+        scope |= Q(
+            record_type=EVENT,
+            record_id__in=Event.objects.filter(reporter_id=uuid.UUID(cursor.user)).values("pk"),
+        )
+    scope &= Q(record_type__in=types)
     entries = list(
         entries_after(Position(cursor.txid, cursor.id), horizon=journal_horizon(), limit=cap, scope=scope)
     )
@@ -248,7 +289,7 @@ def _changes_page(
                 changes.append(
                     _tombstone(kind, record_id, "merged", canonical.get(row["id"], row["merged_into_id"]))
                 )
-            elif str(row["grid_id"]) not in grids:
+            elif str(row["grid_id"]) not in grids and str(row.get("reporter_id")) != cursor.user:
                 changes.append(_tombstone(kind, record_id, "out_of_scope"))
             else:
                 changes.append(_record(kind, row, grid_codes))
@@ -269,7 +310,7 @@ def sync_pull(*, user: Any, token: str | None, limit: int, types: list[str]) -> 
     if not cursor.snapshot:
         removed = sorted(set(cursor.grids) - set(scope))
         if removed:
-            changes += _leaving(removed, types)
+            changes += _leaving(removed, types, cursor.user)
             cursor.grids = sorted(set(cursor.grids) - set(removed))
         added = sorted(set(scope) - set(cursor.grids))
         if added:

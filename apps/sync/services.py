@@ -42,6 +42,7 @@ from apps.registry.services import (
     residence_end,
 )
 
+from .events import event_mutation
 from .models import AppliedMutation, ConflictItem, ConflictStatus
 
 MAX_MUTATIONS = 1000
@@ -81,7 +82,8 @@ def _errors(exc: Exception) -> dict[str, Any]:
         return json.loads(json.dumps(detail if isinstance(detail, dict) else {"non_field_errors": detail}))
     if isinstance(exc, DjangoValidationError):
         return json.loads(json.dumps(as_serializer_error(exc)))
-    return {"non_field_errors": [str(getattr(exc, "detail", exc))]}
+    errors: dict[str, Any] = {"non_field_errors": [str(getattr(exc, "detail", exc))]}
+    return errors | (getattr(exc, "extra", None) or {})
 
 
 def sync_push(*, context: PushContext, mutations: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -171,6 +173,9 @@ def _collected(mutation_id: Any, outcome: CollectOutcome) -> dict[str, Any]:
 
 def _dispatch(context: PushContext, mutation: dict[str, Any]) -> dict[str, Any]:
     kind, op, mutation_id = mutation["type"], mutation["op"], mutation["mutation_id"]
+    if kind == "event":
+        return event_mutation(user=context.user, device_id=context.device_id, mutation=mutation,
+                              location=_meta(context, mutation).location)  # fmt: skip
     if kind not in {RecordType.BUILDING, RecordType.PERSON, RecordType.RESIDENCE}:
         raise ValidationError({"type": [_("Unknown record type %(type)s.") % {"type": kind}]})
     meta = _meta(context, mutation)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.attachments",
     "apps.registry",
+    "apps.events",
     "apps.sync",
     "apps.demo",
 ]
@@ -152,6 +153,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "accounts-prune-expired-tokens": {"task": "apps.accounts.tasks.prune_expired_tokens", "schedule": 3600.0},
+    "events-scan-overdue": {
+        "task": "apps.events.tasks.scan_overdue_events",
+        "schedule": env.float("GRIDAPI_EVENT_SCAN_SECONDS", default=60.0),
+    },
     "sync-prune-applied-mutations": {
         "task": "apps.sync.tasks.prune_applied_mutations",
         "schedule": 6 * 3600.0,
@@ -209,6 +214,8 @@ SPECTACULAR_SETTINGS = {
         "TerritoryLevelEnum": "apps.territory.models.Level",
         "RecordTypeEnum": "apps.registry.models.RecordType",
         "MergeableRecordTypeEnum": "apps.registry.models.MERGEABLE_CHOICES",
+        "HandlingLevelEnum": "apps.departments.models.DepartmentLevel",
+        "EventReportOutcomeEnum": "apps.events.api.serializers.REPORT_OUTCOMES",
     },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "APPEND_COMPONENTS": {
@@ -241,6 +248,11 @@ GRIDAPI_MATCH_BUILDING_AUTO = env.float("GRIDAPI_MATCH_BUILDING_AUTO", default=0
 GRIDAPI_MATCH_BUILDING_REVIEW = env.float("GRIDAPI_MATCH_BUILDING_REVIEW", default=0.45)
 GRIDAPI_MATCH_PERSON_AUTO = env.float("GRIDAPI_MATCH_PERSON_AUTO", default=0.9)
 GRIDAPI_MATCH_PERSON_REVIEW = env.float("GRIDAPI_MATCH_PERSON_REVIEW", default=0.5)
+
+# Events: points closer than this to a boundary between grids go to triage instead of guessing; an overdue
+# event escalates one level up after this many business hours without a reaction.
+GRIDAPI_EVENT_BOUNDARY_MARGIN_M = env.float("GRIDAPI_EVENT_BOUNDARY_MARGIN_M", default=30.0)
+GRIDAPI_EVENT_ESCALATION_GRACE_HOURS = env.float("GRIDAPI_EVENT_ESCALATION_GRACE_HOURS", default=7.0)
 
 # Personal numbers: AES-256-GCM keys and HMAC keys for the blind index, each "<id>:<base64 of 32 bytes>",
 # comma-separated, the first one current. Required in production (see production.py).

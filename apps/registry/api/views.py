@@ -96,7 +96,7 @@ def collect_response(outcome: CollectOutcome) -> Response:
     )
 
 
-def _crs_context(request: Request) -> dict[str, Any]:
+def crs_context(request: Request) -> dict[str, Any]:
     crs = request.data.get("crs", "wgs84") if isinstance(request.data, dict) else "wgs84"
     # An invalid crs is reported by the serializer's own field; here it only must not break conversion.
     return {"crs": crs if isinstance(crs, str) and crs in {"wgs84", "gcj02", "bd09"} else "wgs84"}
@@ -134,7 +134,7 @@ class CanonicalLookupMixin:
 
     def collect(self, request: Request, serializer: Any, collect: Any) -> Response:
         """Validate a collection and run it through the collect service: 201 created, 200 merged."""
-        data = serializer(data=request.data, context=_crs_context(request))
+        data = serializer(data=request.data, context=crs_context(request))
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         return collect_response(
@@ -147,7 +147,7 @@ class CanonicalLookupMixin:
         """PATCH with If-Match: validate the fields sent, apply them through ``update``, answer the detail."""
         version = expected_version(request)
         record = self.get_object()
-        meta_in = CollectMetaSerializer(data=request.data, context=_crs_context(request), partial=True)
+        meta_in = CollectMetaSerializer(data=request.data, context=crs_context(request), partial=True)
         meta_in.is_valid(raise_exception=True)
         fields = data_serializer(data=request.data, partial=True)
         fields.is_valid(raise_exception=True)

@@ -12,7 +12,7 @@ from ..services import MAX_MUTATIONS
 
 class MutationSerializer(serializers.Serializer[Any]):
     mutation_id = serializers.UUIDField()
-    type = serializers.CharField(max_length=32, help_text="building, person, residence (event later).")
+    type = serializers.CharField(max_length=32, help_text="building, person, residence or event.")
     op = serializers.ChoiceField(choices=["create", "update", "delete"])
     id = serializers.UUIDField(
         required=False, allow_null=True, help_text="Client-made for create; the record's id otherwise."
@@ -67,11 +67,11 @@ class PushOutputSerializer(serializers.Serializer[Any]):
 class PullQuerySerializer(serializers.Serializer[Any]):
     cursor = serializers.CharField(required=False, max_length=4096)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=500)
-    types = serializers.CharField(required=False, default="building,person,residence")
+    types = serializers.CharField(required=False, default="building,person,residence,event")
 
     def validate_types(self, value: str) -> list[str]:
         types = [t for t in value.split(",") if t]
-        unknown = sorted(set(types) - {"building", "person", "residence"})
+        unknown = sorted(set(types) - {"building", "person", "residence", "event"})
         if unknown or not types:
             raise serializers.ValidationError(f"Unknown types: {', '.join(unknown)}" if unknown else "Empty.")
         return types

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from apps.accounts.models import User
 from apps.accounts.services import user_create
-from apps.demo import registry
+from apps.demo import events, registry
 from apps.demo.people import DEMO_PASSWORD, DEPARTMENTS, USERS
 from apps.demo.territory import haicang_features
 from apps.departments.models import Department
@@ -53,8 +53,9 @@ class Command(BaseCommand):
                 grid_assignments_set(worker=user, grid_codes=grids, valid_from=DEMO_START)
             if department:
                 department_member_add(department=departments[department], user=user)
+        rules = events.load(departments)
         records = registry.load()
         self.stdout.write(
             f"territory: {report.created} created, {report.updated} updated, {report.unchanged} unchanged; "
-            f"{len(departments)} departments; {created_users} users created; {records} registry records collected"
+            f"{len(departments)} departments; {rules} routing rules; {created_users} users created; {records} registry records collected"
         )

@@ -1,0 +1,148 @@
+"""Routing: which department must handle an event, and why — or the triage queue when nobody can say.
+
+Two indexed queries whatever the size of the territory: one finds the grid containing the point together
+with every other grid within the boundary margin, one reads the routing rules of the grid's ancestors.
+"""
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from apps.territory.models import PATH_SEPARATOR, Level
+
+from .models import LEVELS, EventCategory, RoutingRule
+
+_LOCATE_SQL = """
+SELECT id, code, path, ST_Intersects(boundary, point) AS inside,
+       ST_Distance(boundary::geography, point::geography) AS distance_m
+FROM territory_territorynode, ST_SetSRID(ST_MakePoint(%s, %s), 4326) AS point
+WHERE level = %s AND ST_DWithin(boundary, point, %s)
+ORDER BY inside DESC, distance_m, code
+"""
+
+
+@dataclass(frozen=True)
+class GridHit:
+    id: Any
+    code: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a point lies: its grid (if any) and the other grids within the boundary margin."""
+
+    grid: GridHit | None
+    near: list[tuple[str, float]] = field(default_factory=list)
+
+
+def place(*, lon: float, lat: float, margin_m: float | None = None) -> Placement:
+    """The grid containing (lon, lat) and the other grids closer than ``margin_m`` metres."""
+    margin = settings.GRIDAPI_EVENT_BOUNDARY_MARGIN_M if margin_m is None else margin_m
+    # A degree radius that surely covers the margin in every direction at this latitude; the exact
+    # geodesic distance is then measured on the few grids it lets through.
+    radius_deg = margin / (111_000.0 * max(math.cos(math.radians(lat)), 0.01)) * 1.2
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCATE_SQL, [lon, lat, Level.GRID.value, radius_deg])
+        rows = cursor.fetchall()
+    grid = next((GridHit(row[0], row[1], row[2]) for row in rows if row[3]), None)
+    near = [(row[1], float(row[4])) for row in rows if not row[3] and row[4] <= margin]
+    return Placement(grid=grid, near=near)
+
+
+@dataclass(frozen=True)
+class Route:
+    """The outcome of routing: a department (and the rule that chose it), or triage with the reason."""
+
+    level: str
+    department: Any = None
+    rule: RoutingRule | None = None
+    explanation: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def triage(self) -> bool:
+        return self.department is None
+
+
+def _path_codes(path: str) -> list[str]:
+    return [code for code in path.split(PATH_SEPARATOR) if code]
+
+
+def route_by_rules(*, category: EventCategory, level: str, grid_path: str) -> Route:
+    """The most specific rule of ``level`` for ``category`` covering the grid at ``grid_path``.
+
+    Deeper nodes win; at the same node a category rule beats a family rule. The database refuses two
+    rules of the same kind at the same node and level, so there is never a tie.
+    """
+    codes = _path_codes(grid_path)
+    rules = list(
+        RoutingRule.objects.filter(level=level, node__code__in=codes)
+        .filter(Q(category_id=category.code) | Q(family_id=category.family_id))
+        .select_related("department", "node")
+    )
+    if not rules:
+        return Route(
+            level=level,
+            explanation={
+                "triage": True,
+                "level": level,
+                "grid": codes[-1] if codes else None,
+                "reason": _("No routing rule for %(category)s at %(level)s level covers this place.")
+                % {"category": category.code, "level": level},
+            },
+        )
+    best = max(rules, key=lambda rule: (len(_path_codes(rule.node.path)), rule.category_id is not None))
+    department = best.department
+    node = best.node
+    return Route(
+        level=level,
+        department=department,
+        rule=best,
+        explanation={
+            "triage": False,
+            "rule": str(best.pk),
+            "matched_on": "category" if best.category_id else "family",
+            "node": node.code,
+            "level": level,
+            "department": department.code,
+            "grid": codes[-1] if codes else None,
+            "reason": _("The most specific rule for %(what)s at %(level)s level covering %(node)s.")
+            % {"what": best.category_id or best.family_id, "level": level, "node": node.code},
+        },
+    )
+
+
+def route_event(
+    *, category: EventCategory, lon: float, lat: float, level: str | None = None
+) -> tuple[Placement, Route]:
+    """Place the point and route an event of ``category`` there (at ``level``, default the category's)."""
+    level = level or category.default_level
+    placement = place(lon=lon, lat=lat)
+    if placement.grid is None:
+        return placement, Route(
+            level=level, explanation={"triage": True, "level": level, "grid": None,
+                                      "reason": _("The point lies outside every grid.")},
+        )  # fmt: skip
+    if placement.near:
+        codes = ", ".join(code for code, _distance in placement.near)
+        closest = min(distance for _code, distance in placement.near)
+        return placement, Route(
+            level=level,
+            explanation={
+                "triage": True, "level": level, "grid": placement.grid.code,
+                "reason": _("The point lies %(distance).0f m from the boundary with %(codes)s; a dispatcher decides.")
+                % {"distance": closest, "codes": codes},
+            },
+        )  # fmt: skip
+    return placement, route_by_rules(category=category, level=level, grid_path=placement.grid.path)
+
+
+def level_above(level: str) -> str | None:
+    """The handling level one step up (None above the city)."""
+    index = LEVELS.index(level)
+    return LEVELS[index + 1] if index + 1 < len(LEVELS) else None

@@ -1,0 +1,81 @@
+"""What every event write shares: the working calendar, the timeline, the journal and department notices."""
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from apps.journal.models import Change
+from apps.journal.services import journal_record
+
+from ..calendar import WorkCalendar
+from ..lifecycle import Actor
+from ..models import CalendarOverride, Event, EventNotice, TimelineEntry
+
+RECORD_TYPE = "event"
+
+
+def work_calendar() -> WorkCalendar:
+    """The working-day calendar with the administrator's overrides around today (one small query)."""
+    today = timezone.localdate()
+    overrides = dict(
+        CalendarOverride.objects.filter(
+            date__gte=today - dt.timedelta(days=60), date__lte=today + dt.timedelta(days=400)
+        ).values_list("date", "is_workday")
+    )
+    return WorkCalendar(overrides=overrides)
+
+
+def timeline_entry(
+    *,
+    event: Event,
+    action: str,
+    actor: Actor,
+    from_status: str,
+    to_status: str,
+    at: dt.datetime,
+    note: str = "",
+    photos: Iterable[str] = (),
+    data: dict[str, Any] | None = None,
+) -> TimelineEntry:
+    """An unsaved timeline entry (callers create them in bulk)."""
+    return TimelineEntry(
+        event=event, action=action, from_status=from_status, to_status=to_status,
+        actor=actor.user if getattr(actor.user, "pk", None) else None, actor_department=actor.department,
+        actor_label=actor.label[:150], at=at, note=note, photos=list(photos), data=data or {},
+    )  # fmt: skip
+
+
+def event_journal(
+    *, event: Event, change: str, actor: Actor, fields: Iterable[str] = (), previous_grid_id: Any = None
+) -> None:
+    journal_record(
+        record_type=RECORD_TYPE, record_id=event.pk, change=change, version=event.version, grid_id=event.grid_id,
+        previous_grid_id=previous_grid_id, fields=fields, actor=actor.user,
+        merged_into=event.merged_into_id if change == Change.MERGED else None,
+    )  # fmt: skip
+
+
+def notice_payload(event: Event) -> dict[str, Any]:
+    return {
+        "event_id": str(event.pk), "status": event.status, "category": event.category_id, "level": event.level,
+        "department": event.department.code if event.department else None,
+        "sign_by": event.sign_by.isoformat() if event.sign_by else None,
+        "handle_by": event.handle_by.isoformat() if event.handle_by else None,
+        "overdue": event.overdue, "escalation_count": event.escalation_count,
+    }  # fmt: skip
+
+
+def notice_add(*, event: Event, kind: str) -> EventNotice | None:
+    """An outbox row for the event's department (nothing when it has none)."""
+    if event.department_id is None:
+        return None
+    return EventNotice.objects.create(
+        event=event, department_id=event.department_id, kind=kind, payload=notice_payload(event)
+    )
+
+
+def grace_hours() -> float:
+    return float(settings.GRIDAPI_EVENT_ESCALATION_GRACE_HOURS)

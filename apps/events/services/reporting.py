@@ -1,0 +1,250 @@
+"""Reporting an event: attach it to an open event it duplicates, or create, route and dispatch it."""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import h3
+from django.contrib.gis.db.models.functions import Distance
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+
+from apps.core.geo.crs import metres_to_degrees
+from apps.core.locks import advisory_xact_lock
+from apps.journal.models import Change
+
+from ..lifecycle import SYSTEM_ACTOR, Actor
+from ..models import (
+    OPEN_STATUSES,
+    Event,
+    EventCategory,
+    EventReport,
+    NoticeKind,
+    Priority,
+    Status,
+    TimelineEntry,
+)
+from ..routing import Route, route_by_rules, route_event
+from .common import event_journal, notice_add, timeline_entry, work_calendar
+
+# Reports that make an event more pressing: from this many reports on, the priority rises.
+PRIORITY_STEPS = ((5, Priority.URGENT), (3, Priority.HIGH))
+
+
+@dataclass
+class ReportInput:
+    """One report as a worker's device (or the REST API) sends it; ``location`` is WGS84."""
+
+    category: EventCategory
+    title: str
+    location: Point
+    description: str = ""
+    occurred_at: dt.datetime | None = None
+    building: Any = None
+    person_ids: list[uuid.UUID] = field(default_factory=list)
+    photos: list[str] = field(default_factory=list)
+    resolved_on_site: bool = False
+    submitted_id: uuid.UUID | None = None
+    device_id: str = ""
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    event: Event
+    created: bool
+    distance_m: float | None = None
+    report: EventReport | None = None
+
+    def explanation(self) -> dict[str, Any] | None:
+        if self.created:
+            return None
+        return {
+            "score": 1.0,
+            "reasons": [
+                _("open event of the same family"),
+                _("%(distance).0f m apart") % {"distance": self.distance_m or 0.0},
+            ],
+        }
+
+
+def _duplicate_locks(*, family: str, lon: float, lat: float, radius_m: int) -> list[tuple[str, str]]:
+    """Lock keys covering every point within ``radius_m``: the point's cell and its ring, per family.
+
+    Two reports that could duplicate each other share at least one key, so they are serialised and the
+    second one sees the first.
+    """
+    resolution = 8 if radius_m <= 400 else 7 if radius_m <= 1_100 else 6
+    cell = h3.latlng_to_cell(lat, lon, resolution)
+    return [(f"event-dup:{family}", c) for c in h3.grid_disk(cell, 1)]
+
+
+def _open_duplicate(report: ReportInput, now: dt.datetime) -> tuple[Event, float] | None:
+    category = report.category
+    lat = report.location.y
+    dlon, _dlat = metres_to_degrees(category.duplicate_radius_m * 1.2, lat)
+    candidate = (
+        Event.objects.filter(
+            status__in=OPEN_STATUSES,
+            category__family_id=category.family_id,
+            reported_at__gte=now - dt.timedelta(hours=category.duplicate_window_hours),
+            location__dwithin=(report.location, dlon),
+        )
+        .annotate(distance=Distance("location", report.location))
+        .order_by("distance", "reported_at")
+        .only("id", "version", "report_count", "priority", "grid_id", "status")
+        .first()
+    )
+    if candidate is None:
+        return None
+    distance = candidate.distance.m
+    if distance > category.duplicate_radius_m:
+        return None
+    return candidate, distance
+
+
+def _check_new_id(submitted_id: uuid.UUID | None) -> None:
+    if submitted_id is None:
+        return
+    if (
+        Event.objects.filter(pk=submitted_id).exists()
+        or EventReport.objects.filter(submitted_id=submitted_id).exists()
+    ):
+        raise ValidationError({"id": [_("This id already names another record.")]})
+
+
+def _validate(report: ReportInput) -> None:
+    errors: dict[str, list[str]] = {}
+    if not report.category.is_active:
+        errors["category"] = [_("This category is no longer in use.")]
+    if report.resolved_on_site:
+        if not report.category.self_resolvable:
+            errors["resolved_on_site"] = [_("Events of this category cannot be resolved on the spot.")]
+        if not report.photos:
+            errors["photos"] = [_("Resolving on the spot needs at least one photo.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def event_report(*, report: ReportInput, reporter: Any) -> ReportOutcome:
+    """Record a report: attach it to an open duplicate, or create the event and route it.
+
+    Serialised per family on the cells around the point so two devices reporting the same fire at once
+    produce one event with two reports.
+    """
+    _validate(report)
+    _check_new_id(report.submitted_id)
+    now = timezone.now()
+    submitted_id = report.submitted_id or uuid.uuid4()
+    actor = Actor("worker", user=reporter, label=str(reporter))
+    if not report.resolved_on_site:
+        advisory_xact_lock(
+            _duplicate_locks(family=report.category.family_id, lon=report.location.x, lat=report.location.y,
+                             radius_m=report.category.duplicate_radius_m)
+        )  # fmt: skip
+        duplicate = _open_duplicate(report, now)
+        if duplicate is not None:
+            return _attach(report=report, reporter=reporter, actor=actor, event=duplicate[0],
+                           distance=duplicate[1], submitted_id=submitted_id, now=now)  # fmt: skip
+    return _create(report=report, reporter=reporter, actor=actor, submitted_id=submitted_id, now=now)
+
+
+def _report_row(report: ReportInput, *, event: Event, reporter: Any, submitted_id: uuid.UUID, now: dt.datetime,
+                original: bool, distance: float | None = None) -> EventReport:  # fmt: skip
+    return EventReport.objects.create(
+        event=event, submitted_id=submitted_id, reporter=reporter, reported_at=now, category=report.category,
+        title=report.title, description=report.description, location=report.location, photos=report.photos,
+        device_id=report.device_id, distance_m=distance, is_original=original,
+    )  # fmt: skip
+
+
+def _attach(*, report: ReportInput, reporter: Any, actor: Actor, event: Event, distance: float,
+            submitted_id: uuid.UUID, now: dt.datetime) -> ReportOutcome:  # fmt: skip
+    row = _report_row(report, event=event, reporter=reporter, submitted_id=submitted_id, now=now, original=False,
+                      distance=distance)  # fmt: skip
+    count = event.report_count + 1
+    priority = next((p for threshold, p in PRIORITY_STEPS if count >= threshold), Priority.NORMAL)
+    Event.objects.filter(pk=event.pk).update(
+        report_count=F("report_count") + 1, version=F("version") + 1, updated_at=now,
+        priority=max(priority, event.priority),
+    )  # fmt: skip
+    event.refresh_from_db()
+    timeline_entry(
+        event=event, action="report_attached", actor=actor, from_status=event.status, to_status=event.status,
+        at=now, note=report.description, photos=report.photos,
+        data={"report": str(row.pk), "submitted_id": str(submitted_id), "distance_m": round(distance, 1)},
+    ).save()  # fmt: skip
+    event_journal(event=event, change=Change.UPDATED, actor=actor, fields=["report_count", "priority"])
+    return ReportOutcome(event=event, created=False, distance_m=distance, report=row)
+
+
+def _create(*, report: ReportInput, reporter: Any, actor: Actor, submitted_id: uuid.UUID,
+            now: dt.datetime, existing: EventReport | None = None) -> ReportOutcome:  # fmt: skip
+    category = report.category
+    placement, route = route_event(category=category, lon=report.location.x, lat=report.location.y)
+    event = Event(
+        id=submitted_id, category=category, title=report.title, description=report.description,
+        occurred_at=report.occurred_at, reported_at=now, reporter=reporter, location=report.location,
+        grid_id=placement.grid.id if placement.grid else None,
+        territory_path=placement.grid.path if placement.grid else "",
+        building=report.building, person_ids=report.person_ids, photos=report.photos, level=route.level,
+        routing=route.explanation,
+    )  # fmt: skip
+    entries = [timeline_entry(event=event, action="report", actor=actor, from_status="", to_status=Status.REPORTED,
+                              at=now, note=report.description, photos=report.photos)]  # fmt: skip
+    if report.resolved_on_site:
+        event.status, event.closed_at, event.self_resolved = Status.CLOSED, now, True
+        entries.append(timeline_entry(event=event, action="self_resolve", actor=actor, from_status=Status.REPORTED,
+                                      to_status=Status.CLOSED, at=now, photos=report.photos))  # fmt: skip
+    elif not route.triage:
+        entries += dispatch_to(
+            event=event, route=route, actor=SYSTEM_ACTOR, now=now, from_status=Status.REPORTED
+        )
+    event.save(force_insert=True)
+    if existing is None:
+        _report_row(report, event=event, reporter=reporter, submitted_id=submitted_id, now=now, original=True)
+    else:  # a report split back out of another event becomes this event's original report
+        EventReport.objects.filter(pk=existing.pk).update(event=event, is_original=True, distance_m=None)
+    TimelineEntry.objects.bulk_create(entries)
+    event_journal(event=event, change=Change.CREATED, actor=actor)
+    if event.status == Status.DISPATCHED:
+        notice_add(event=event, kind=NoticeKind.DISPATCHED)
+    return ReportOutcome(event=event, created=True)
+
+
+def dispatch_to(
+    *, event: Event, route: Route, actor: Actor, now: dt.datetime, from_status: str
+) -> list[TimelineEntry]:
+    """Accept (if needed) and dispatch ``event`` to the routed department; start the sign clock.
+
+    Returns the timeline entries to save; the caller saves the event.
+    """
+    entries = []
+    if from_status == Status.REPORTED:
+        entries.append(timeline_entry(event=event, action="accept", actor=actor, from_status=from_status,
+                                      to_status=Status.ACCEPTED, at=now, data=route.explanation))  # fmt: skip
+        from_status = Status.ACCEPTED
+    event.department = route.department
+    event.level = route.level
+    event.routing = route.explanation
+    event.status = Status.DISPATCHED
+    event.dispatched_at = now
+    event.sign_by = work_calendar().add_hours(now, float(event.category.sign_hours))
+    event.signed_at = event.handle_by = None
+    event.overdue, event.overdue_since, event.escalate_at = False, None, None
+    entries.append(timeline_entry(event=event, action="dispatch", actor=actor, from_status=from_status,
+                                  to_status=Status.DISPATCHED, at=now, data=route.explanation))  # fmt: skip
+    return entries
+
+
+def reroute(*, event: Event, level: str) -> Route:
+    """Route ``event`` again by the rules at ``level`` (its grid is already known)."""
+    if not event.territory_path:
+        return Route(level=level, explanation={"triage": True, "level": level, "grid": None,
+                                               "reason": _("The point lies outside every grid.")})  # fmt: skip
+    return route_by_rules(category=event.category, level=level, grid_path=event.territory_path)

@@ -1,0 +1,93 @@
+"""Events in the sync protocol: a device reports events (create) and acts on them (update = an action).
+
+A create goes through the same reporting service as the REST API: it is routed and dispatched, or
+attached to an open event it duplicates (answered ``merged`` with that event's id). An update carries an
+action of the event's state machine in ``data`` (``{"action": "verify", "ok": true, "note": …}``), so a
+worker can verify on site while offline; events are never deleted from a device.
+"""
+
+import uuid
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+
+from apps.events import selectors as events
+from apps.events.api.serializers import EventDataSerializer
+from apps.events.lifecycle import actor_for
+from apps.events.services import ActionInput, ReportInput, event_act, event_report
+
+ACTION_PARAMS = ("department", "level", "ok", "rating", "days")
+
+
+def _result(mutation_id: Any, status: str, **extra: Any) -> dict[str, Any]:
+    from .services import mutation_result
+
+    return mutation_result(mutation_id, status, **extra)
+
+
+def event_mutation(
+    *, user: Any, device_id: str, mutation: dict[str, Any], location: Point | None
+) -> dict[str, Any]:
+    """Apply one event mutation; raises ValidationError (→ ``rejected``) for bad input."""
+    op, mutation_id = mutation["op"], mutation["mutation_id"]
+    data = mutation.get("data")
+    if not isinstance(data, dict):
+        raise ValidationError({"data": [_("Expected an object.")]})
+    if op == "delete":
+        raise ValidationError(
+            {"op": [_("Events are not deleted from a device; cancel them through a dispatcher.")]}
+        )
+    if op == "update":
+        return _act(user=user, mutation=mutation, data=data)
+    serializer = EventDataSerializer(data=data)
+    if not serializer.is_valid():
+        raise ValidationError({"data": serializer.errors})
+    if location is None:
+        raise ValidationError({"location": [_("An event needs the point where it is.")]})
+    valid = serializer.validated_data
+    building, people = events.report_references(
+        user, building_id=valid["building_id"], person_ids=valid["person_ids"]
+    )
+    try:
+        submitted_id = uuid.UUID(str(mutation.get("id"))) if mutation.get("id") else None
+    except ValueError as exc:
+        raise ValidationError({"id": [_("Not a valid id.")]}) from exc
+    outcome = event_report(
+        report=ReportInput(
+            category=events.active_category(valid["category"]), title=valid["title"], location=location,
+            description=valid["description"], occurred_at=valid["occurred_at"], building=building, person_ids=people,
+            photos=valid["photos"], resolved_on_site=valid["resolved_on_site"], submitted_id=submitted_id,
+            device_id=device_id,
+        ),
+        reporter=user,
+    )  # fmt: skip
+    event = outcome.event
+    if outcome.created:
+        return _result(mutation_id, "applied", id=str(event.pk), version=event.version)
+    return _result(mutation_id, "merged", id=str(event.pk), version=event.version, merged_into=str(event.pk),
+                   match=outcome.explanation())  # fmt: skip
+
+
+def _act(*, user: Any, mutation: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        given = uuid.UUID(str(mutation.get("id")))
+    except ValueError as exc:
+        raise ValidationError({"id": [_("Not a valid id.")]}) from exc
+    event = events.event_by_any_id(user, given)
+    if event is None:
+        raise ValidationError({"id": [_("No such event among those you may see.")]})
+    action = data.get("action")
+    if not isinstance(action, str):
+        raise ValidationError({"data": {"action": [_("An event update names the action, e.g. verify.")]}})
+    note, photos = data.get("note", ""), data.get("photos", [])
+    if not isinstance(note, str) or not isinstance(photos, list):
+        raise ValidationError({"data": [_("note must be text and photos a list of sha256.")]})
+    params = {name: data[name] for name in ACTION_PARAMS if name in data}
+    # The state machine, not the version, decides: a department may have acted while the device was offline.
+    event = event_act(
+        event=event, actor=actor_for(user, event), expected_version=None,
+        action=ActionInput(action=action, note=note[:4000], photos=[str(p) for p in photos][:20], params=params),
+    )  # fmt: skip
+    return _result(mutation["mutation_id"], "applied", id=str(event.pk), version=event.version)
