@@ -15,7 +15,12 @@ PROBLEM_SCHEMA = {
         "instance": {"type": "string"},
         "errors": {
             "description": "Field name → messages (nested for nested input).",
-            "oneOf": [{"type": "object", "additionalProperties": True}, {"type": "array"}],
+            "oneOf": [{"type": "object", "additionalProperties": True}, {"type": "array", "items": {}}],
+        },
+        "allowed": {
+            "description": "For 409 on an event action: the actions the caller may take instead.",
+            "type": "array",
+            "items": {"type": "string"},
         },
     },
 }

@@ -343,11 +343,19 @@ class EventNotice(BaseModel):
     department = models.ForeignKey("departments.Department", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=32, choices=NoticeKind.choices)
     payload = models.JSONField(default=dict)
+    fanned_out_at = models.DateTimeField(
+        null=True, blank=True, help_text="When webhook deliveries were made of it."
+    )
 
     class Meta:
         verbose_name = _("event notice")
         verbose_name_plural = _("event notices")
-        indexes = [models.Index(fields=["department", "created_at"], name="notice_department_created")]
+        indexes = [
+            models.Index(fields=["department", "created_at"], name="notice_department_created"),
+            models.Index(
+                fields=["created_at"], name="notice_not_fanned_out", condition=Q(fanned_out_at__isnull=True)
+            ),
+        ]
 
 
 class TriageEvent(Event):

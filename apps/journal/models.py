@@ -59,3 +59,41 @@ class JournalEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.txid}/{self.id} {self.record_type} {self.record_id} {self.change}"
+
+
+class AccessChannel(models.TextChoices):
+    REST = "rest", _("REST API")
+    PULL = "pull", _("mobile pull")
+    FEED = "feed", _("feed")
+    WEBHOOK = "webhook", _("webhook")
+
+
+class AccessLogEntry(models.Model):
+    """A read of sensitive or special fields of one record: who, which fields, when, why (subscription, purpose).
+
+    Plain ids, not foreign keys: the log is written by every app that reveals personal data (this app sits
+    below them) and must outlive what it mentions.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(db_default=Now(), editable=False, db_index=True)
+    user_id = models.UUIDField(null=True, blank=True)
+    department_id = models.UUIDField(null=True, blank=True)
+    subscription_id = models.UUIDField(null=True, blank=True)
+    purpose = models.CharField(max_length=300, blank=True)
+    channel = models.CharField(max_length=8, choices=AccessChannel.choices)
+    record_type = models.CharField(max_length=16)
+    record_id = models.UUIDField()
+    fields = ArrayField(models.CharField(max_length=64))
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        indexes = [
+            models.Index(fields=["record_type", "record_id"], name="access_record"),
+            models.Index(fields=["department_id", "at"], name="access_department"),
+            models.Index(fields=["user_id", "at"], name="access_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at} {self.channel} {self.record_type} {self.record_id} {','.join(self.fields)}"

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from .models import JournalEntry
+from .models import AccessLogEntry, JournalEntry
 
 
 def journal_record(
@@ -31,3 +31,29 @@ def journal_record(
         merged_into=merged_into,
         actor_id=getattr(actor, "pk", None) if isinstance(getattr(actor, "pk", None), uuid.UUID) else None,
     )
+
+
+def access_entry(
+    *,
+    channel: str,
+    record_type: str,
+    record_id: Any,
+    fields: Iterable[str],
+    user: Any = None,
+    department_id: Any = None,
+    subscription_id: Any = None,
+    purpose: str = "",
+) -> AccessLogEntry:
+    """An unsaved access-log row for a read that revealed ``fields`` (callers save them in bulk)."""
+    user_pk = getattr(user, "pk", None)
+    return AccessLogEntry(
+        channel=channel, record_type=record_type, record_id=record_id, fields=sorted(set(fields)),
+        user_id=user_pk if isinstance(user_pk, uuid.UUID) else None,
+        department_id=department_id or getattr(user, "department_id", None), subscription_id=subscription_id,
+        purpose=purpose[:300],
+    )  # fmt: skip
+
+
+def access_log(entries: Iterable[AccessLogEntry]) -> None:
+    """Write access-log rows (one query)."""
+    AccessLogEntry.objects.bulk_create(list(entries))

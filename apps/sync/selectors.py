@@ -19,7 +19,9 @@ from rest_framework.exceptions import APIException
 
 from apps.core.crypto import unseal
 from apps.events.models import Event
+from apps.journal.models import AccessChannel
 from apps.journal.selectors import Position, entries_after, journal_horizon
+from apps.journal.services import access_entry, access_log
 from apps.registry.models import Building, Person, RecordAlias, RecordType, Residence
 from apps.territory.selectors import grids_visible_to
 
@@ -48,18 +50,19 @@ class Cursor:
     snapshot_grids: list[str] = field(default_factory=list)
     snapshot_type: int = 0
     snapshot_after: str | None = None
+    scope_version: int = 0
 
     def encode(self) -> str:
         return signing.dumps(asdict(self), salt=CURSOR_SALT, compress=True)
 
     @classmethod
-    def decode(cls, token: str, *, user: Any) -> "Cursor":
+    def decode(cls, token: str, *, owner: str) -> "Cursor":
         try:
             data = signing.loads(token, salt=CURSOR_SALT, max_age=CURSOR_MAX_AGE)
             cursor = cls(**data)
         except (signing.BadSignature, TypeError, ValueError) as exc:
             raise CursorGone() from exc
-        if cursor.user != str(user.pk):
+        if cursor.user != owner:
             raise CursorGone()
         return cursor
 
@@ -181,6 +184,14 @@ def _load(kind: str, ids: list[Any]) -> dict[Any, dict[str, Any]]:
     return {row["id"]: row for row in _rows(kind, model.objects.filter(pk__in=ids))}
 
 
+def record_envelope(kind: str, record_id: Any, grid_codes: dict[Any, str]) -> dict[str, Any] | None:
+    """The current state of one canonical record in the pull's envelope (None if absent or merged)."""
+    row = _load(kind, [record_id]).get(record_id)
+    if row is None or row.get("merged_into_id"):
+        return None
+    return _record(kind, row, grid_codes)
+
+
 def _canonical(ids: list[Any]) -> dict[Any, Any]:
     return dict(RecordAlias.objects.filter(alias__in=ids).values_list("alias", "canonical_id"))
 
@@ -299,19 +310,62 @@ def _changes_page(
 def sync_pull(*, user: Any, token: str | None, limit: int, types: list[str]) -> dict[str, Any]:
     """One page of the device's pull (see the sync protocol)."""
     scope = {str(pk): code for pk, code in grids_visible_to(user).values_list("pk", "code")}
+    page = scoped_pull(owner=str(user.pk), scope=scope, token=token, limit=limit, types=types)
+    access_log(
+        access_entry(
+            channel=AccessChannel.PULL,
+            record_type=change["type"],
+            record_id=change["id"],
+            fields=fields,
+            user=user,
+        )
+        for change in page["changes"]
+        if (fields := _revealed(change))
+    )
+    return page
+
+
+def _revealed(change: dict[str, Any]) -> list[str]:
+    """The sensitive and special fields a device receives in full in ``change`` (for the access log)."""
+    if change.get("deleted") or change["type"] not in {RecordType.PERSON, RecordType.RESIDENCE}:
+        return []
+    data = change["data"]
+    if change["type"] == RecordType.RESIDENCE:
+        return ["room"] if data.get("room") else []
+    fields = [name for name in ("id_number", "phone", "passport_number", "tags") if data.get(name)]
+    return fields + (["location"] if change.get("geometry") else [])
+
+
+def scoped_pull(
+    *,
+    owner: str,
+    scope: dict[str, str],
+    token: str | None,
+    limit: int,
+    types: list[str],
+    scope_version: int = 0,
+) -> dict[str, Any]:
+    """One page of the changes of the records in the grids ``scope`` (grid id → code), for ``owner``.
+
+    The engine of device pulls and department feeds. ``owner`` binds the cursor (a user id for a device);
+    when ``scope_version`` differs from the cursor's (a department's grant changed), the whole scope is
+    sent again as a snapshot, in its new shape.
+    """
     grid_codes = {uuid.UUID(pk): code for pk, code in scope.items()}
     if token is None:
         horizon = journal_horizon()
-        cursor = Cursor(user=str(user.pk), txid=horizon - 1, id=AFTER_ALL, grids=sorted(scope), snapshot=True,
-                        snapshot_grids=sorted(scope))  # fmt: skip
+        cursor = Cursor(user=owner, txid=horizon - 1, id=AFTER_ALL, grids=sorted(scope), snapshot=True,
+                        snapshot_grids=sorted(scope), scope_version=scope_version)  # fmt: skip
     else:
-        cursor = Cursor.decode(token, user=user)
+        cursor = Cursor.decode(token, owner=owner)
     changes: list[dict[str, Any]] = []
     if not cursor.snapshot:
         removed = sorted(set(cursor.grids) - set(scope))
         if removed:
             changes += _leaving(removed, types, cursor.user)
             cursor.grids = sorted(set(cursor.grids) - set(removed))
+        if cursor.scope_version != scope_version:
+            cursor.grids, cursor.scope_version = [], scope_version
         added = sorted(set(scope) - set(cursor.grids))
         if added:
             cursor.grids = sorted(set(cursor.grids) | set(added))

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "apps.registry",
     "apps.events",
     "apps.sync",
+    "apps.sharing",
     "apps.demo",
 ]
 
@@ -161,6 +162,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "apps.sync.tasks.prune_applied_mutations",
         "schedule": 6 * 3600.0,
     },
+    # Webhooks: make outbox rows of new changes and event notices, and re-send what is due (retries, and
+    # deliveries whose worker died). A run older than its interval is dropped: the next one does its work.
+    "sharing-fanout-webhooks": {
+        "task": "apps.sharing.tasks.fanout_webhooks",
+        "schedule": env.float("GRIDAPI_WEBHOOK_FANOUT_SECONDS", default=5.0),
+        "options": {"expires": env.float("GRIDAPI_WEBHOOK_FANOUT_SECONDS", default=5.0)},
+    },
+    "sharing-deliver-due-webhooks": {
+        "task": "apps.sharing.tasks.deliver_due_webhooks",
+        "schedule": env.float("GRIDAPI_WEBHOOK_DUE_SECONDS", default=5.0),
+        "options": {"expires": env.float("GRIDAPI_WEBHOOK_DUE_SECONDS", default=5.0)},
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".var" / "celerybeat-schedule")
 
@@ -253,6 +266,13 @@ GRIDAPI_MATCH_PERSON_REVIEW = env.float("GRIDAPI_MATCH_PERSON_REVIEW", default=0
 # event escalates one level up after this many business hours without a reaction.
 GRIDAPI_EVENT_BOUNDARY_MARGIN_M = env.float("GRIDAPI_EVENT_BOUNDARY_MARGIN_M", default=30.0)
 GRIDAPI_EVENT_ESCALATION_GRACE_HOURS = env.float("GRIDAPI_EVENT_ESCALATION_GRACE_HOURS", default=7.0)
+
+# Webhooks: hosts exempt from the SSRF check (loopback and private addresses are refused otherwise), the
+# time a receiver has to answer, and how long a claimed or queued delivery is left alone before the due
+# scan assumes its worker died and sends it again.
+GRIDAPI_WEBHOOK_ALLOWED_HOSTS: list[str] = env.list("GRIDAPI_WEBHOOK_ALLOWED_HOSTS", default=[])
+GRIDAPI_WEBHOOK_TIMEOUT_SECONDS = env.float("GRIDAPI_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+GRIDAPI_WEBHOOK_CLAIM_SECONDS = env.float("GRIDAPI_WEBHOOK_CLAIM_SECONDS", default=60.0)
 
 # Personal numbers: AES-256-GCM keys and HMAC keys for the blind index, each "<id>:<base64 of 32 bytes>",
 # comma-separated, the first one current. Required in production (see production.py).

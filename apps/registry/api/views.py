@@ -20,6 +20,7 @@ from apps.core.crypto import blind_index_candidates
 from apps.core.errors import PreconditionRequired
 from apps.core.pagination import CursorPagination, GeoJsonCursorPagination
 from apps.core.permissions import HasRole, IsAdminOrDispatcher
+from apps.journal.models import AccessChannel
 
 from .. import selectors, services
 from ..filters import BuildingFilter, PersonFilter, ResidenceFilter, ReviewItemFilter
@@ -230,7 +231,9 @@ class PersonViewSet(
         return selectors.people_for(self.request.user).select_related("grid")
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.detail_response(self.get_object(), PersonDetailSerializer, reveal=True)
+        person = self.get_object()
+        services.people_access_log(user=request.user, people=[person], channel=AccessChannel.REST)
+        return self.detail_response(person, PersonDetailSerializer, reveal=True)
 
     @extend_schema(
         request=PersonCollectSerializer,
@@ -265,7 +268,10 @@ class PersonViewSet(
             "phone": "phone_index",
             "passport_number": "passport_index",
         }[field]
-        people = self.get_queryset().filter(**{f"{index_field}__in": blind_index_candidates(value)})[:20]
+        people = list(
+            self.get_queryset().filter(**{f"{index_field}__in": blind_index_candidates(value)})[:20]
+        )
+        services.people_access_log(user=request.user, people=people, channel=AccessChannel.REST)
         return Response(PersonSerializer(people, many=True, context={"reveal": True}).data)
 
 

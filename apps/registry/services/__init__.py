@@ -1,5 +1,6 @@
 """Writes to the registry. ``collect`` services are the single entry for the REST API and the mobile sync."""
 
+from .access import people_access_log
 from .buildings import building_collect, building_update
 from .common import CollectOutcome, ObservationMeta
 from .merging import record_merge, record_unmerge, review_decide
@@ -11,6 +12,7 @@ __all__ = [
     "ObservationMeta",
     "building_collect",
     "building_update",
+    "people_access_log",
     "person_collect",
     "person_update",
     "record_merge",

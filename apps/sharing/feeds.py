@@ -1,0 +1,139 @@
+"""Feeds: what a subscription delivers — the changes of the records in its scope, projected to its grant.
+
+The mobile pull's engine does the reading (never-skip journal cursor, snapshot then changes, tombstones
+for records that left the scope); this module narrows it to the subscription's grids, types and row
+filter, projects every record to the granted fields and writes the access log for what it reveals.
+"""
+
+import uuid
+from typing import Any
+
+from django.db.models import Q
+
+from apps.journal.models import AccessChannel, AccessLogEntry
+from apps.journal.selectors import journal_horizon
+from apps.journal.services import access_entry, access_log
+from apps.registry.models import Person, Residence
+from apps.sync.selectors import AFTER_ALL, Cursor, record_envelope, scoped_pull
+from apps.territory.models import Level, TerritoryNode
+
+from .models import Subscription
+from .projection import Catalogue, project, record_uuid
+
+
+def feed_owner(subscription: Subscription) -> str:
+    return f"feed:{subscription.pk}"
+
+
+def subscription_scope(subscription: Subscription) -> dict[str, str]:
+    """The grids (id → code) under the subscription's territory nodes."""
+    paths = [node.path for node in subscription.nodes.all()]
+    if not paths:
+        return {}
+    under = Q()
+    for path in paths:
+        under |= Q(path__startswith=path)
+    grids = TerritoryNode.objects.filter(under, level=Level.GRID).values_list("pk", "code")
+    return {str(pk): code for pk, code in grids}
+
+
+def fanout_start_cursor(subscription: Subscription) -> str:
+    """A cursor at "now" over the subscription's scope: webhooks carry changes from here on, no snapshot."""
+    return Cursor(
+        user=feed_owner(subscription), txid=journal_horizon() - 1, id=AFTER_ALL,
+        grids=sorted(subscription_scope(subscription)), scope_version=subscription.version,
+    ).encode()  # fmt: skip
+
+
+def _out_of_scope(change: dict[str, Any]) -> dict[str, Any]:
+    return {"type": change["type"], "id": change["id"], "deleted": True, "reason": "out_of_scope"}
+
+
+def _row_filter(subscription: Subscription, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Apply ``person_tags``: people without one of the tags, and their residences, leave the scope."""
+    tags = set(subscription.person_tags)
+    if not tags:
+        return changes
+    residents = {
+        str(c["data"]["person_id"]) for c in changes if c["type"] == "residence" and not c.get("deleted")
+    }
+    matching_residents = {
+        str(pk) for pk in Person.objects.filter(pk__in=residents, tags__overlap=sorted(tags)).values_list("pk", flat=True)
+    } if residents else set()  # fmt: skip
+    kept = []
+    for change in changes:
+        if change.get("deleted"):
+            kept.append(change)
+        elif (change["type"] == "person" and not tags & set(change["data"].get("tags") or [])) or (
+            change["type"] == "residence" and str(change["data"]["person_id"]) not in matching_residents
+        ):
+            kept.append(_out_of_scope(change))
+        else:
+            kept.append(change)
+    return kept
+
+
+def _logged(
+    subscription: Subscription, change: dict[str, Any], revealed: list[str], channel: str
+) -> AccessLogEntry:
+    return access_entry(
+        department_id=subscription.department_id, subscription_id=subscription.pk, purpose=subscription.purpose,
+        channel=channel, record_type=change["type"], record_id=record_uuid(change), fields=revealed,
+    )  # fmt: skip
+
+
+def feed_page(*, subscription: Subscription, token: str | None, limit: int, channel: str) -> dict[str, Any]:
+    """One page of the subscription's feed, projected to its grant; reveals are written to the access log."""
+    page = scoped_pull(
+        owner=feed_owner(subscription), scope=subscription_scope(subscription), token=token, limit=limit,
+        types=list(subscription.record_types), scope_version=subscription.version,
+    )  # fmt: skip
+    catalogue = Catalogue.load()
+    granted = set(subscription.fields)
+    changes, log = [], []
+    for change in _row_filter(subscription, page["changes"]):
+        projected, revealed = project(change, granted=granted, catalogue=catalogue)
+        changes.append(projected)
+        if revealed:
+            log.append(_logged(subscription, change, revealed, channel))
+    access_log(log)
+    return {"changes": changes, "cursor": page["cursor"], "has_more": page["has_more"]}
+
+
+def subscription_for_reader(reader: Any, subscription_id: uuid.UUID) -> Subscription | None:
+    """The active subscription ``subscription_id`` if ``reader`` (a department system) holds it."""
+    department_id = getattr(reader, "department_id", None)
+    if getattr(reader, "role", None) != "department_system" or department_id is None:
+        return None
+    return (
+        Subscription.objects.filter(pk=subscription_id, department_id=department_id, is_active=True)
+        .exclude(delivery="webhook")
+        .prefetch_related("nodes")
+        .first()
+    )
+
+
+def subscription_record(
+    *, subscription: Subscription, record_type: str, record_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """One record through a subscription (REST), projected like the feed; None when outside its scope."""
+    if record_type not in subscription.record_types:
+        return None
+    scope = subscription_scope(subscription)
+    grid_codes = {uuid.UUID(pk): code for pk, code in scope.items()}
+    change = record_envelope(record_type, record_id, grid_codes)
+    if change is None:
+        return None
+    if record_type == "residence":
+        in_scope = Residence.objects.filter(pk=record_id, building__grid_id__in=list(grid_codes)).exists()
+    else:  # the envelope names the grid only when it is one of the scope's
+        in_scope = change["data"].get("grid") is not None
+    if not in_scope:
+        return None
+    filtered = _row_filter(subscription, [change])[0]
+    if filtered.get("deleted"):
+        return None
+    projected, revealed = project(filtered, granted=set(subscription.fields), catalogue=Catalogue.load())
+    if revealed:
+        access_log([_logged(subscription, change, revealed, AccessChannel.REST)])
+    return projected
