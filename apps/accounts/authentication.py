@@ -48,6 +48,7 @@ class BearerAuthentication(authentication.BaseAuthentication):
     def _device_token(self, secret: str) -> tuple[Any, DeviceToken]:
         token = (
             DeviceToken.objects.select_related("user", "user__territory")
+            .defer("user__territory__boundary")  # a dispatcher's territory is read for its path only
             .filter(key_hash=hash_secret(secret))
             .first()
         )

@@ -84,6 +84,7 @@ def route_by_rules(*, category: EventCategory, level: str, grid_path: str) -> Ro
         RoutingRule.objects.filter(level=level, node__code__in=codes)
         .filter(Q(category_id=category.code) | Q(family_id=category.family_id))
         .select_related("department", "node")
+        .defer("node__boundary")  # only the node's path and code are read
     )
     if not rules:
         return Route(

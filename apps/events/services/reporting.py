@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from apps.core.geo.crs import metres_to_degrees
+from apps.core.ids import uuid7
 from apps.core.locks import advisory_xact_lock
 from apps.journal.models import Change
 
@@ -96,7 +97,6 @@ def _open_duplicate(report: ReportInput, now: dt.datetime) -> tuple[Event, float
         )
         .annotate(distance=Distance("location", report.location))
         .order_by("distance", "reported_at")
-        .only("id", "version", "report_count", "priority", "grid_id", "status")
         .first()
     )
     if candidate is None:
@@ -140,7 +140,7 @@ def event_report(*, report: ReportInput, reporter: Any) -> ReportOutcome:
     _validate(report)
     _check_new_id(report.submitted_id)
     now = timezone.now()
-    submitted_id = report.submitted_id or uuid.uuid4()
+    submitted_id = report.submitted_id or uuid7()  # time-ordered: lists page newest first by id
     actor = Actor("worker", user=reporter, label=str(reporter))
     if not report.resolved_on_site:
         advisory_xact_lock(
