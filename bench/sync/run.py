@@ -24,31 +24,18 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from bench.database import point_url, recreate  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridapi.settings.local")
 DB_NAME = "gridapi_bench_sync"
 
 
 def _point_url() -> tuple[str, dict[str, Any]]:
-    import environ
-
-    env = environ.Env()
-    for env_file in (ROOT / ".env", ROOT / ".var" / "env"):
-        if env_file.exists():
-            env.read_env(str(env_file), overwrite=False)
-    base = env("DATABASE_URL").rpartition("/")[0]
-    os.environ["DATABASE_URL"] = f"{base}/{DB_NAME}"
-    return os.environ["DATABASE_URL"], environ.Env.db_url_config(f"{base}/postgres")
+    return point_url(DB_NAME)
 
 
 def _recreate(admin: dict[str, Any]) -> None:
-    from urllib.parse import unquote
-
-    import psycopg
-
-    with psycopg.connect(dbname="postgres", user=admin["USER"], host=unquote(admin["HOST"]),
-                         port=admin["PORT"] or None, password=admin["PASSWORD"] or None, autocommit=True) as conn:  # fmt: skip
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
+    recreate(admin, DB_NAME)
 
 
 def _building_rows(n: int, grids: list[Any], rng: random.Random) -> Any:
