@@ -30,7 +30,7 @@ trap cleanup INT TERM EXIT
 "$VENV/bin/gunicorn" gridapi.wsgi:application --bind "$HOST:$PORT" --workers "${WEB_CONCURRENCY:-2}" \
   --access-logfile - --graceful-timeout 10 &
 pids+=($!)
-"$VENV/bin/celery" -A gridapi worker --loglevel INFO --concurrency "${CELERY_CONCURRENCY:-2}" \
+"$VENV/bin/celery" -A gridapi worker -Q celery,webhooks --loglevel INFO --concurrency "${CELERY_CONCURRENCY:-2}" \
   --logfile "$VAR/log/celery-worker.log" &
 pids+=($!)
 "$VENV/bin/celery" -A gridapi beat --loglevel INFO --schedule "$VAR/celerybeat-schedule" \

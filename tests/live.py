@@ -98,7 +98,7 @@ def celery_worker(
     *extra_args: str, env: dict[str, str] | None = None
 ) -> AbstractContextManager[subprocess.Popen[bytes]]:
     """A real Celery worker consuming the test queue (a context manager yielding the process)."""
-    return _celery(["worker", "-Q", "gridapi-test", "--concurrency", "1", "--without-gossip", "--without-mingle",
+    return _celery(["worker", "-Q", "gridapi-test,gridapi-test-webhooks", "--concurrency", "1", "--without-gossip", "--without-mingle",
                     "--loglevel", "WARNING", *extra_args], env)  # fmt: skip
 
 

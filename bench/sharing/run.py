@@ -1104,7 +1104,7 @@ def main() -> None:
         # --- webhooks end to end: worker, beat, changes through the services
         celery_app.control.purge()  # the private queue: whatever an earlier, interrupted run left
         celery = [str(Path(sys.executable).parent / "celery"), "-A", "gridapi"]
-        worker = subprocess.Popen([*celery, "worker", "--concurrency", str(args.concurrency), "--without-gossip",
+        worker = subprocess.Popen([*celery, "worker", "-Q", "celery,webhooks", "--concurrency", str(args.concurrency), "--without-gossip",
                                    "--without-mingle", "--loglevel", "WARNING", "-n", f"bench-sharing-{os.getpid()}@%h"],
                                   cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)  # fmt: skip
         ready_s = _wait_worker(worker)

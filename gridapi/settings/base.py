@@ -175,6 +175,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "options": {"expires": env.float("GRIDAPI_WEBHOOK_DUE_SECONDS", default=5.0)},
     },
 }
+# Webhook deliveries have a queue of their own: a backlog of them must not hold back (and expire) the
+# periodic fan-out, re-sends and overdue scan on the default queue. Workers consume both
+# (``-Q celery,webhooks``), or run separate pools per queue.
+GRIDAPI_WEBHOOK_QUEUE = env("GRIDAPI_WEBHOOK_QUEUE", default="webhooks")
+CELERY_TASK_ROUTES = {"apps.sharing.tasks.deliver_webhook": {"queue": GRIDAPI_WEBHOOK_QUEUE}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".var" / "celerybeat-schedule")
 
 # --- REST framework ------------------------------------------------------------------------------
