@@ -4,6 +4,8 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connection
+
 from .models import AccessLogEntry, JournalEntry
 
 
@@ -54,6 +56,28 @@ def access_entry(
     )  # fmt: skip
 
 
+_ACCESS_INSERT = """
+INSERT INTO journal_accesslogentry
+    (user_id, department_id, subscription_id, purpose, channel, record_type, record_id, fields)
+SELECT u, d, s, p, c, t, r, string_to_array(f, ',')
+FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[], %s::uuid[], %s::text[])
+    AS rows(u, d, s, p, c, t, r, f)
+"""
+
+
 def access_log(entries: Iterable[AccessLogEntry]) -> None:
-    """Write access-log rows (one query)."""
-    AccessLogEntry.objects.bulk_create(list(entries))
+    """Write access-log rows in one statement.
+
+    A feed page of people writes hundreds of rows; one INSERT over arrays costs a fraction of building and
+    binding them row by row (``bulk_create`` took two thirds of such a page's time).
+    """
+    rows = list(entries)
+    if not rows:
+        return
+    columns: list[Any] = [
+        [row.user_id for row in rows], [row.department_id for row in rows], [row.subscription_id for row in rows],
+        [row.purpose for row in rows], [row.channel for row in rows], [row.record_type for row in rows],
+        [row.record_id for row in rows], [",".join(row.fields) for row in rows],
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_ACCESS_INSERT, columns)
