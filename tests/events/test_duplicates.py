@@ -129,3 +129,11 @@ def test_concurrent_reports_of_the_same_thing_make_one_event(routing: Any, repor
     assert len(set(results)) == 1
     event = Event.objects.get()
     assert event.report_count == 8 and EventReport.objects.filter(event=event).count() == 8
+
+
+def test_an_attached_report_answers_the_id_it_was_given(routing: Any, api_client: Any, reporter: Any) -> None:
+    client = api_client(reporter)
+    first = report(client, "fire_rental")
+    attached = report(client, "fire_rental", shifted(XA, 10))
+    assert attached["id"] == first["id"] and attached["submitted_id"] != first["id"]
+    assert EventReport.objects.filter(submitted_id=attached["submitted_id"], event_id=first["id"]).exists()

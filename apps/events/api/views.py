@@ -48,7 +48,7 @@ def report_result(outcome: services.ReportOutcome, submitted_id: Any) -> Respons
     body = {
         "id": event.pk, "outcome": "created" if outcome.created else "merged", "version": event.version,
         "status": event.status, "merged_into": None if outcome.created else event.pk,
-        "submitted_id": submitted_id or event.pk, "routing": event.routing, "match": outcome.explanation(),
+        "submitted_id": outcome.report.submitted_id if outcome.report else (submitted_id or event.pk), "routing": event.routing, "match": outcome.explanation(),
     }  # fmt: skip
     return Response(
         EventReportResultSerializer(body).data,
