@@ -11,7 +11,7 @@ test:
 
 # Regenerate the committed OpenAPI schema after an API change.
 schema:
-	@bash -c 'source scripts/lib.sh && bootstrap && cd "$$ROOT" && $$PY manage.py spectacular --lang en --validate --fail-on-warn --file openapi/schema.yaml'
+	@bash -c 'source scripts/lib.sh && bootstrap && cd "$$ROOT" && $$PY manage.py spectacular --validate --fail-on-warn --file openapi/schema.yaml'
 
 # Start only the private PostGIS/Redis (for manage.py or an IDE), and stop them.
 services:

@@ -13,7 +13,7 @@ log "mypy";           "$VENV/bin/mypy"
 log "migrations";     "$PY" manage.py makemigrations --check --dry-run
 log "OpenAPI schema is fresh and valid"
 fresh="$(mktemp)"
-"$PY" manage.py spectacular --lang en --validate --fail-on-warn --file "$fresh"
+"$PY" manage.py spectacular --validate --fail-on-warn --file "$fresh"
 if ! cmp -s "$fresh" openapi/schema.yaml; then
   diff -u openapi/schema.yaml "$fresh" | head -40 >&2 || true
   die "openapi/schema.yaml is stale: run 'make schema' and commit it"
