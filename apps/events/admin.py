@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.admin import HistoryInline
 from apps.core.geo.crs import Crs, to_wgs84
 
 from .models import (
@@ -126,16 +127,6 @@ TIMELINE_FIELDS = (
     "note",
 )
 REPORT_FIELDS = ("reported_at", "reporter", "category", "title", "distance_m", "is_original", "submitted_id")
-
-
-class HistoryInline(admin.TabularInline):
-    """History is shown, never edited."""
-
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class TimelineInline(HistoryInline):

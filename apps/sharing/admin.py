@@ -7,6 +7,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from apps.core.admin import HistoryInline
+
 from .models import (
     CatalogueField,
     DeliveryStatus,
@@ -24,14 +26,9 @@ class CatalogueFieldAdmin(admin.ModelAdmin):
     list_filter = ["record_type", "sensitivity"]
 
 
-class AuditInline(admin.TabularInline):
+class AuditInline(HistoryInline):
     model = SubscriptionAudit
     fields = readonly_fields = ("at", "action", "actor", "before", "after")
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Subscription)

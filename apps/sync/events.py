@@ -16,9 +16,7 @@ from rest_framework.exceptions import ValidationError
 from apps.events import selectors as events
 from apps.events.api.serializers import EventDataSerializer
 from apps.events.lifecycle import actor_for
-from apps.events.services import ActionInput, ReportInput, event_act, event_report
-
-ACTION_PARAMS = ("department", "level", "ok", "rating", "days")
+from apps.events.services import ActionInput, ReportInput, action_params, event_act, event_report
 
 
 def _result(mutation_id: Any, status: str, **extra: Any) -> dict[str, Any]:
@@ -84,10 +82,9 @@ def _act(*, user: Any, mutation: dict[str, Any], data: dict[str, Any]) -> dict[s
     note, photos = data.get("note", ""), data.get("photos", [])
     if not isinstance(note, str) or not isinstance(photos, list):
         raise ValidationError({"data": [_("note must be text and photos a list of sha256.")]})
-    params = {name: data[name] for name in ACTION_PARAMS if name in data}
     # The state machine, not the version, decides: a department may have acted while the device was offline.
     event = event_act(
         event=event, actor=actor_for(user, event), expected_version=None,
-        action=ActionInput(action=action, note=note[:4000], photos=[str(p) for p in photos][:20], params=params),
+        action=ActionInput(action=action, note=note[:4000], photos=[str(p) for p in photos][:20], params=action_params(data)),
     )  # fmt: skip
     return _result(mutation["mutation_id"], "applied", id=str(event.pk), version=event.version)

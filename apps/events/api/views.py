@@ -36,7 +36,6 @@ from .serializers import (
 )
 
 CanReport = HasRole.of("admin", "dispatcher", "grid_worker")
-ACTION_PARAMS = ("department", "level", "ok", "rating", "days")
 
 
 class EventPagination(GeoJsonCursorPagination):
@@ -145,10 +144,9 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer = EventActionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        params = {name: data[name] for name in ACTION_PARAMS if name in data}
         event = services.event_act(
             event=event, actor=actor_for(request.user, event), expected_version=version,
-            action=services.ActionInput(action=data["action"], note=data["note"], photos=data["photos"], params=params),
+            action=services.ActionInput(action=data["action"], note=data["note"], photos=data["photos"], params=services.action_params(data)),
         )  # fmt: skip
         return self._detail(event)
 

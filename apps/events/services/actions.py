@@ -27,6 +27,8 @@ from .common import event_journal, grace_hours, notice_add, timeline_entry, work
 from .reporting import dispatch_to, reroute
 
 MAX_EXTENSION_DAYS = Decimal(30)
+# What an action may carry besides its note and photos (which actions read which: see the handlers).
+ACTION_PARAMS = ("department", "level", "ok", "rating", "days")
 
 
 @dataclass
@@ -45,6 +47,11 @@ class Step:
     data: dict[str, Any] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
     entries: list[TimelineEntry] = field(default_factory=list)
+
+
+def action_params(fields: dict[str, Any]) -> dict[str, Any]:
+    """The action parameters among ``fields`` (a request body or a sync mutation's data)."""
+    return {name: fields[name] for name in ACTION_PARAMS if name in fields}
 
 
 Handler = Callable[[Event, Actor, ActionInput, dt.datetime], Step]
