@@ -51,22 +51,30 @@ def index_keys() -> list[tuple[str, bytes]]:
     return _keys(settings.GRIDAPI_BLIND_INDEX_KEYS, "GRIDAPI_BLIND_INDEX_KEYS")
 
 
+@lru_cache(maxsize=4)
+def _ciphers(spec: str) -> dict[str, AESGCM]:
+    """One AES-GCM object per configured key (making one costs more than a decryption)."""
+    return {key_id: AESGCM(key) for key_id, key in _keys(spec, "GRIDAPI_PII_KEYS")}
+
+
 def seal(plaintext: str) -> str:
     """Encrypt ``plaintext``; returns ``<key id>.<base64 nonce+ciphertext>``."""
-    key_id, key = encryption_keys()[0]
+    key_id = encryption_keys()[0][0]
     nonce = os.urandom(12)
-    ciphertext = AESGCM(key).encrypt(nonce, plaintext.encode(), key_id.encode())
+    ciphertext = _ciphers(settings.GRIDAPI_PII_KEYS)[key_id].encrypt(
+        nonce, plaintext.encode(), key_id.encode()
+    )
     return f"{key_id}.{base64.urlsafe_b64encode(nonce + ciphertext).decode()}"
 
 
 def unseal(sealed: str) -> str:
     """Decrypt a value made by ``seal`` with whichever configured key sealed it."""
     key_id, _, payload = sealed.partition(".")
-    keys = dict(encryption_keys())
-    if key_id not in keys:
+    cipher = _ciphers(settings.GRIDAPI_PII_KEYS).get(key_id)
+    if cipher is None:
         raise ImproperlyConfigured(f"no PII key {key_id!r} configured to decrypt this value")
     raw = base64.urlsafe_b64decode(payload)
-    return AESGCM(keys[key_id]).decrypt(raw[:12], raw[12:], key_id.encode()).decode()
+    return cipher.decrypt(raw[:12], raw[12:], key_id.encode()).decode()
 
 
 def seal_json(value: Any) -> str:

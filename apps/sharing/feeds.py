@@ -10,9 +10,9 @@ from typing import Any
 
 from django.db.models import Q
 
-from apps.journal.models import AccessChannel, AccessLogEntry
+from apps.journal.models import AccessChannel
 from apps.journal.selectors import journal_horizon
-from apps.journal.services import access_entry, access_log
+from apps.journal.services import AccessRecord, access_entry, access_log
 from apps.registry.models import Person, Residence
 from apps.sync.selectors import AFTER_ALL, Cursor, record_envelope, scoped_pull
 from apps.territory.models import Level, TerritoryNode
@@ -75,7 +75,7 @@ def _row_filter(subscription: Subscription, changes: list[dict[str, Any]]) -> li
 
 def _logged(
     subscription: Subscription, change: dict[str, Any], revealed: list[str], channel: str
-) -> AccessLogEntry:
+) -> AccessRecord:
     return access_entry(
         department_id=subscription.department_id, subscription_id=subscription.pk, purpose=subscription.purpose,
         channel=channel, record_type=change["type"], record_id=record_uuid(change), fields=revealed,

@@ -110,3 +110,41 @@ def test_pulling_while_eight_writers_commit_out_of_order_misses_nothing(territor
     assert not errors, errors
     database = {str(pk): version for pk, version in Building.objects.values_list("pk", "version")}
     assert state == database
+
+
+def test_eight_devices_collecting_the_same_buildings_at_once_make_one_of_each(territory: Any) -> None:
+    """Different batches (own mutation and record ids) of the same 30 new buildings, pushed at the same moment."""
+    grid = territory["HC-XY-XA-01"]
+    places = [
+        (shifted(XA, east_m=-250 + (n % 5) * 120, north_m=(n // 5) * 120), f"新垵村{800 + n}号")
+        for n in range(30)
+    ]
+    tokens = []
+    for n in range(8):
+        worker = UserFactory()
+        grid_assignment_create(worker=worker, grid=grid, valid_from=today())
+        tokens.append(
+            device_token_issue(username=worker.username, password=TEST_PASSWORD, device_id=f"d{n}").secret
+        )
+    barrier = threading.Barrier(8)
+    statuses: list[str] = []
+
+    def send(token: str, seed: int) -> None:
+        order = random.Random(seed).sample(places, len(places))  # each device walked its own way
+        batch = {"device_id": "d", "mutations": [mutation("building", point=shifted(p, east_m=seed), address=a)
+                                                  for p, a in order]}  # fmt: skip
+        with httpx.Client(timeout=120, headers={"Authorization": f"Bearer {token}"}) as client:
+            barrier.wait()
+            response = client.post(f"{base}/api/v1/sync/push/", json=batch)
+            assert response.status_code == 200, response.text
+            statuses.extend(r["status"] for r in response.json()["results"])
+
+    with gunicorn(workers=4, threads=4) as base:
+        threads = [threading.Thread(target=send, args=(token, n)) for n, token in enumerate(tokens)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert Counter(statuses) == {"applied": 30, "merged": 210}
+    assert Building.objects.filter(merged_into__isnull=True).count() == 30
+    assert Building.objects.count() == 240

@@ -1,6 +1,7 @@
 """Writes to the registry. ``collect`` services are the single entry for the REST API and the mobile sync."""
 
 from .access import people_access_log
+from .batch import BuildingSubmission, buildings_collect_batch
 from .buildings import building_collect, building_update
 from .common import CollectOutcome, ObservationMeta
 from .merging import record_merge, record_unmerge, review_decide
@@ -8,10 +9,12 @@ from .people import person_collect, person_update
 from .residences import residence_collect, residence_end
 
 __all__ = [
+    "BuildingSubmission",
     "CollectOutcome",
     "ObservationMeta",
     "building_collect",
     "building_update",
+    "buildings_collect_batch",
     "people_access_log",
     "person_collect",
     "person_update",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from apps.core.bulk import bound_cursor
 from apps.core.crypto import seal_json
 from apps.core.errors import PreconditionFailed
 from apps.core.geo.cells import cell_of
@@ -46,6 +47,8 @@ class CollectOutcome:
     match: Match | None = None
     review: ReviewItem | None = None
     submitted_id: uuid.UUID | None = None
+    # The record's version right after this collection (a later one in the same batch may raise it).
+    version: int | None = None
 
     @property
     def created(self) -> bool:
@@ -76,6 +79,44 @@ def grid_at(point: Point, *, collector: Any = None) -> TerritoryNode:
     ):
         raise ValidationError({"location": [_("The location is outside the grids you serve.")]})
     raise ValidationError({"location": [_("The location is outside every grid of the city.")]})
+
+
+_GRIDS_AT = """
+SELECT p.i, g.id
+FROM unnest(%b::int[], %b::float8[], %b::float8[]) AS p(i, x, y)
+JOIN territory_territorynode g
+  ON g.level = 'grid' AND ST_Intersects(g.boundary, ST_SetSRID(ST_MakePoint(p.x, p.y), 4326))
+ORDER BY p.i, g.code
+"""
+
+
+def grids_at(points: list[Point | None], *, collector: Any) -> list[uuid.UUID | ValidationError]:
+    """``grid_at`` for many points in two queries: each point's grid id, or the error ``grid_at`` raises."""
+    if not points:
+        return []
+    visible = set(grids_visible_to(collector).values_list("pk", flat=True))
+    indexes = [i for i, point in enumerate(points) if point is not None]
+    found: dict[int, list[uuid.UUID]] = {}
+    with bound_cursor() as cursor:
+        cursor.execute(
+            _GRIDS_AT,
+            [indexes, [points[i].x for i in indexes], [points[i].y for i in indexes]],  # type: ignore[union-attr]
+        )
+        for index, grid_id in cursor.fetchall():
+            found.setdefault(index, []).append(grid_id)
+    answers: list[uuid.UUID | ValidationError] = []
+    for index in range(len(points)):
+        grids = found.get(index, [])
+        mine = [grid_id for grid_id in grids if grid_id in visible]
+        if mine:
+            answers.append(mine[0])
+        elif grids:
+            answers.append(ValidationError({"location": [_("The location is outside the grids you serve.")]}))
+        else:
+            answers.append(
+                ValidationError({"location": [_("The location is outside every grid of the city.")]})
+            )
+    return answers
 
 
 def check_new_id(*, record_type: str, record_id: uuid.UUID | None) -> None:

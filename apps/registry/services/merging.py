@@ -88,6 +88,21 @@ def _fill(record_type: str, survivor: Any, incoming: dict[str, Any], ref: str) -
     return changed + filled
 
 
+def automatic_merge_event(
+    *, record_type: str, survivor_id: uuid.UUID, merged_id: uuid.UUID, match: Match, actor: Any,
+    before: dict[str, Any], filled: list[str], observation_id: uuid.UUID,
+) -> MergeEvent:  # fmt: skip
+    """The (unsaved) record of a merge made on collection, with what undoing it needs."""
+    return MergeEvent(
+        record_type=record_type, survivor_id=survivor_id, merged_id=merged_id, automatic=True, score=match.score,
+        reasons=match.reasons, actor=actor,
+        snapshot_sealed=seal_json({
+            "survivor": before, "filled": filled, "observations": [str(observation_id)], "residences": [],
+            "aliases": [str(merged_id)], "landlord_of": [],
+        }),
+    )  # fmt: skip
+
+
 def absorb(
     *, record_type: str, survivor_id: uuid.UUID, fields: dict[str, Any], meta: ObservationMeta, match: Match,
     payload: dict[str, Any],
@@ -108,25 +123,10 @@ def absorb(
     )  # fmt: skip
     alias_add(record_type=record_type, alias=tombstone.pk, canonical_id=survivor.pk)
     journal_update(record_type=record_type, record=survivor, fields=filled, actor=meta.collector)
-    MergeEvent.objects.create(
-        record_type=record_type,
-        survivor_id=survivor.pk,
-        merged_id=tombstone.pk,
-        automatic=True,
-        score=match.score,
-        reasons=match.reasons,
-        actor=meta.collector,
-        snapshot_sealed=seal_json(
-            {
-                "survivor": before,
-                "filled": filled,
-                "observations": [str(observation.pk)],
-                "residences": [],
-                "aliases": [str(tombstone.pk)],
-                "landlord_of": [],
-            }
-        ),
-    )
+    automatic_merge_event(
+        record_type=record_type, survivor_id=survivor.pk, merged_id=tombstone.pk, match=match, actor=meta.collector,
+        before=before, filled=filled, observation_id=observation.pk,
+    ).save()  # fmt: skip
     return CollectOutcome(survivor, Outcome.MERGED, observation, match=match, submitted_id=tombstone.pk)
 
 

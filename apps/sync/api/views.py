@@ -4,6 +4,7 @@ import hashlib
 import json
 from typing import Any
 
+import orjson
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -73,16 +74,18 @@ class PushView(APIView):
         envelope = PushInputSerializer(data=request.data)
         envelope.is_valid(raise_exception=True)
         mutations, results = [], []
+        validator = MutationSerializer()  # one instance for the batch: its fields are built once
         for index, raw in enumerate(envelope.validated_data["mutations"]):
-            mutation = MutationSerializer(data=raw)
-            if mutation.is_valid():
-                mutations.append((index, json.loads(json.dumps(mutation.validated_data, default=str))))
-            elif isinstance(raw.get("mutation_id"), str):
+            try:
+                mutation = validator.run_validation(raw)
+            except ValidationError as exc:
+                if not isinstance(raw.get("mutation_id"), str):
+                    raise ValidationError({"mutations": {str(index): exc.detail}}) from exc
                 results.append(
-                    (index, services.mutation_result(raw["mutation_id"], "rejected", errors=mutation.errors))
+                    (index, services.mutation_result(raw["mutation_id"], "rejected", errors=exc.detail))
                 )
-            else:
-                raise ValidationError({"mutations": {str(index): mutation.errors}})
+                continue
+            mutations.append((index, json.loads(json.dumps(mutation, default=str))))
         context = services.PushContext(
             user=request.user,
             device_id=envelope.validated_data["device_id"],
@@ -94,9 +97,8 @@ class PushView(APIView):
             "results": [r for _, r in sorted(results, key=lambda pair: pair[0])],
             "cursor": request.data.get("cursor"),
         }
-        content = json.dumps(
-            PushOutputSerializer(body).data, ensure_ascii=False, separators=(",", ":")
-        ).encode()
+        # The results already have the shape of PushOutputSerializer (the schema's), as stored for replays.
+        content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str).encode()
         if key:
             try:
                 with transaction.atomic():
@@ -117,14 +119,15 @@ class PullView(APIView):
         responses={200: PullOutputSerializer, 410: OpenApiResponse(description="Expired or foreign cursor.")},
         summary="Pull the changes in the device's scope",
     )  # fmt: skip
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         query = PullQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         page = sync_pull(
             user=request.user, token=query.validated_data.get("cursor"), limit=query.validated_data["limit"],
             types=query.validated_data["types"],
         )  # fmt: skip
-        return Response(page)
+        # A page is a thousand plain records: orjson renders it in a fraction of the standard renderer's time.
+        return HttpResponse(orjson.dumps(page), content_type="application/json")
 
 
 class ConflictPagination(CursorPagination):

@@ -1,0 +1,61 @@
+"""``bulk_insert``: every kind of column a sync batch writes comes back as ``bulk_create`` would store it."""
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.contrib.gis.geos import Point, Polygon
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.core.bulk import bulk_insert
+from apps.core.ids import uuid7
+from apps.journal.models import JournalEntry
+from apps.registry.models import Building, Observation, Outcome
+from tests.registry.conftest import XA, worker
+
+pytestmark = pytest.mark.django_db
+__all__ = ["worker"]
+
+
+def test_geometries_json_arrays_and_database_defaults(worker: Any, territory: Any) -> None:
+    grid = territory["HC-XY-XA-01"]
+    square = Polygon(
+        ((XA[0], XA[1]), (XA[0] + 1e-4, XA[1]), (XA[0] + 1e-4, XA[1] + 1e-4), (XA[0], XA[1])), srid=4326
+    )
+    buildings = [
+        Building(id=uuid7(), grid_id=grid.pk, location=Point(*XA, srid=4326), cell="8a40", address=f"新垵村{n}号",
+                 address_norm=f"新垵村{n}号", footprint=square if n == 0 else None, floors=n or None,
+                 alternatives={"name": [{"value": "林宅", "observation": "o"}]} if n == 1 else {})
+        for n in range(3)
+    ]  # fmt: skip
+    entries = [
+        JournalEntry(record_type="building", record_id=b.pk, change="created", version=1, grid_id=grid.pk,
+                     fields=["address", "name"] if n else [])
+        for n, b in enumerate(buildings)
+    ]  # fmt: skip
+    observation = Observation(
+        id=uuid7(), record_type="building", record_id=buildings[0].pk, collector=worker, device_id="p",
+        collected_at=dt.datetime(2026, 11, 20, 2, 3, tzinfo=dt.UTC), location=None, payload_sealed="k.x",
+        outcome=Outcome.CREATED, reasons=["same address", "8 m apart"],
+    )  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        bulk_insert(buildings)
+        bulk_insert(entries)
+        bulk_insert([observation])
+        bulk_insert([])
+    assert len(queries) == 3
+    stored = {b.pk: b for b in Building.objects.filter(pk__in=[b.pk for b in buildings])}
+    first, second, third = (stored[b.pk] for b in buildings)
+    assert first.footprint is not None and first.footprint.equals_exact(square, 1e-9)
+    assert first.location.equals_exact(Point(*XA, srid=4326), 1e-9) and first.created_at is not None
+    assert (second.floors, second.alternatives["name"][0]["value"], third.footprint) == (1, "林宅", None)
+    journal = list(JournalEntry.objects.filter(record_id__in=stored).order_by("id"))
+    assert [e.fields for e in journal] == [[], ["address", "name"], ["address", "name"]]
+    assert all(e.txid > 0 and e.at is not None for e in journal)  # left to the database's defaults
+    kept = Observation.objects.get(pk=observation.pk)
+    assert (kept.reasons, kept.location, kept.collected_at) == (
+        observation.reasons,
+        None,
+        observation.collected_at,
+    )

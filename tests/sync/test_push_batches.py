@@ -1,0 +1,161 @@
+"""Runs of new buildings are collected together: the same answers as one by one, in a bounded number of queries."""
+
+from typing import Any
+
+import pytest
+from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from apps.journal.models import JournalEntry
+from apps.registry.models import Building, MergeEvent, Observation, RecordAlias
+from apps.registry.services import record_unmerge
+from apps.sync import services as sync_services
+from tests.sync.conftest import XA, collect_building, mutation, push, shifted
+
+pytestmark = pytest.mark.django_db
+__all__ = ["collect_building"]
+
+
+def _scene(origin: tuple[float, float], count: int) -> list[dict[str, Any]]:
+    """New buildings 120 m apart, each followed by the same building seen again a few metres away."""
+    mutations = []
+    for n in range(count):
+        point = shifted(origin, north_m=n * 120)
+        mutations.append(mutation("building", point=point, address=f"新垵村{700 + n}号"))
+        mutations.append(
+            mutation("building", point=shifted(point, east_m=6), address=f"新垵村{700 + n}号", use="rental")
+        )
+    return mutations
+
+
+def _push_counting(device: APIClient, mutations: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    with CaptureQueriesContext(connection) as queries:
+        results = push(device, *mutations)
+    return results, len(queries)
+
+
+def test_queries_per_batch_do_not_grow_with_the_batch(device: APIClient, collect_building: Any) -> None:
+    for n in range(40):  # existing buildings the batches match against
+        collect_building(point=shifted(XA, east_m=250, north_m=n * 80), address=f"新垵村{900 + n}号")
+    small = [mutation("building", point=shifted(XA, east_m=255, north_m=n * 80), address=f"新垵村{900 + n}号")
+             for n in range(5)] + _scene(shifted(XA, east_m=-250, north_m=2400), 3)  # fmt: skip
+    large = [mutation("building", point=shifted(XA, east_m=255, north_m=n * 80), address=f"新垵村{900 + n}号")
+             for n in range(5, 40)] + _scene(shifted(XA, east_m=-250), 15)  # fmt: skip
+    small_results, small_queries = _push_counting(device, small)
+    large_results, large_queries = _push_counting(device, large)
+    assert {r["status"] for r in small_results + large_results} == {"applied", "merged"}
+    assert sum(r["status"] == "merged" for r in large_results) == 35 + 15
+    assert small_queries == large_queries <= 25
+
+
+def test_a_batch_answers_as_one_by_one_would(device: APIClient) -> None:
+    together = _scene(XA, 4)
+    alone = _scene(shifted(XA, north_m=2000), 4)
+    batch_results = push(device, *together)
+    single_results = [push(device, m)[0] for m in alone]
+
+    def shape(results: list[dict[str, Any]], mutations: list[dict[str, Any]]) -> list[Any]:
+        ids = {m["id"]: n for n, m in enumerate(mutations)}
+        return [(r["status"], r["version"], ids.get(r["id"]), r["match"]) for r in results]
+
+    assert shape(batch_results, together) == shape(single_results, alone)
+    assert [r["status"] for r in batch_results] == ["applied", "merged"] * 4
+
+
+def test_merges_into_one_record_in_one_batch_keep_every_version(
+    device: APIClient, collect_building: Any
+) -> None:
+    survivor = collect_building(point=XA, address="新垵村529号").record
+    seen = [
+        mutation("building", point=shifted(XA, east_m=4), address="新垵村529号", use="rental"),
+        mutation("building", point=shifted(XA, east_m=8), address="新垵村529号", name="林宅", floors=4),
+        mutation("building", point=shifted(XA, east_m=2), address="新垵村529号", floors=5),
+    ]
+    results = push(device, *seen)
+    assert [(r["status"], r["version"], r["id"]) for r in results] == [
+        ("merged", 2, str(survivor.pk)), ("merged", 3, str(survivor.pk)), ("merged", 4, str(survivor.pk)),
+    ]  # fmt: skip
+    survivor.refresh_from_db()
+    assert (survivor.version, survivor.use, survivor.name, survivor.floors) == (4, "rental", "林宅", 4)
+    assert survivor.alternatives["floors"][0]["value"] == 5
+    journal = JournalEntry.objects.filter(record_id=survivor.pk).order_by("id")
+    assert [(e.version, e.fields) for e in journal] == [
+        (1, []),
+        (2, ["use"]),
+        (3, ["floors", "name"]),
+        (4, []),
+    ]
+    for m in seen:
+        assert RecordAlias.objects.get(alias=m["id"]).canonical_id == survivor.pk
+        assert Building.objects.get(pk=m["id"]).merged_into_id == survivor.pk
+    assert Observation.objects.filter(record_id=survivor.pk).count() == 4
+    # Each merge undoes exactly: the last one first.
+    last = MergeEvent.objects.get(merged_id=seen[2]["id"])
+    record_unmerge(event=last, actor=None)
+    survivor.refresh_from_db()
+    assert survivor.floors == 4 and "floors" not in (survivor.alternatives or {})
+
+
+def test_problems_stay_with_their_mutation(device: APIClient, collect_building: Any) -> None:
+    taken = collect_building(point=shifted(XA, north_m=600), address="新垵村1号").record
+    good = mutation("building", address="新垵村529号")
+    same_id = mutation("building", record_id=taken.pk, point=shifted(XA, north_m=900), address="新垵村2号")
+    outside = mutation("building", point=(116.4, 39.9), address="北京")
+    elsewhere = mutation("building", point=(118.0550, 24.4350), address="海虹1号")
+    no_landlord = mutation("building", point=shifted(XA, north_m=1200), address="新垵村3号",
+                           landlord_id=str(taken.pk))  # fmt: skip
+    bad_data = mutation("building", point=shifted(XA, north_m=1500), address="")
+    repeated_id = mutation(
+        "building", record_id=good["id"], point=shifted(XA, north_m=1800), address="新垵村4号"
+    )
+    later = mutation("building", point=shifted(XA, north_m=2100), address="新垵村5号")
+    results = push(device, good, same_id, outside, elsewhere, no_landlord, bad_data, repeated_id, later)
+    assert [r["status"] for r in results] == ["applied"] + ["rejected"] * 6 + ["applied"]
+    assert [next(iter(r["errors"])) for r in results[1:7]] == [
+        "id",
+        "location",
+        "location",
+        "landlord_id",
+        "data",
+        "id",
+    ]
+    assert results[2]["errors"] != results[3]["errors"]  # outside every grid / outside the worker's grids
+    assert Building.objects.count() == 3
+
+
+def test_runs_keep_their_place_among_other_mutations(device: APIClient) -> None:
+    home = mutation("building", address="新垵村529号")
+    tenant = mutation("person", point=None, name="王芳", residence={"building_id": home["id"], "room": "302"})
+    again = mutation("building", point=shifted(XA, east_m=5), address="新垵村529号")
+    update = mutation("building", "update", record_id=again["id"], base=2, point=None, floors=7)
+    results = push(device, home, tenant, again, home, update)
+    assert [r["status"] for r in results] == ["applied", "applied", "merged", "applied", "applied"]
+    assert results[3] == results[0]  # the same mutation twice in a batch: one effect, one answer
+    assert (results[4]["id"], results[4]["version"]) == (home["id"], 3)
+    assert Building.objects.get(pk=home["id"]).floors == 7
+
+
+def test_a_failed_run_is_applied_one_by_one(device: APIClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    def deadlock(**_kwargs: Any) -> Any:
+        raise DatabaseError("deadlock detected")
+
+    monkeypatch.setattr(sync_services, "buildings_collect_batch", deadlock)
+    results = push(device, *_scene(XA, 2))
+    assert [r["status"] for r in results] == ["applied", "merged"] * 2
+    assert Building.objects.filter(merged_into__isnull=True).count() == 2
+
+
+def test_a_full_batch_of_a_thousand_buildings(device: APIClient) -> None:
+    """The largest batch the protocol allows (7,000 cell locks and more, in one statement)."""
+    mutations = [
+        mutation("building", point=shifted(XA, east_m=-250 + (n % 25) * 20, north_m=(n // 25) * 90),
+                 address=f"新垵村{n // 2 if n % 2 else 5000 + n}号")
+        for n in range(1000)
+    ]  # fmt: skip
+    results = push(device, *mutations)
+    assert len(results) == 1000 and {r["status"] for r in results} <= {"applied", "merged"}
+    created = sum(r["status"] == "applied" for r in results)
+    assert Building.objects.filter(merged_into__isnull=True).count() == created
+    assert Building.objects.count() == RecordAlias.objects.count() == 1000
+    assert JournalEntry.objects.filter(record_type="building").count() == 1000
