@@ -7,6 +7,7 @@ can never appear behind a reader's cursor after the reader has passed it.
 """
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
@@ -69,10 +70,13 @@ class AccessChannel(models.TextChoices):
 
 
 class AccessLogEntry(models.Model):
-    """A read of sensitive or special fields of one record: who, which fields, when, why (subscription, purpose).
+    """A read of the same sensitive or special fields of one or more records: who, which records and fields,
+    when, why (subscription, purpose).
 
-    Plain ids, not foreign keys: the log is written by every app that reveals personal data (this app sits
-    below them) and must outlive what it mentions.
+    One row per read and set of fields revealed: a pull or feed page of a thousand people is a handful of
+    rows, not a thousand (writing a row per record cost 40 % of such a page). ``record_ids`` is indexed for
+    "who read this record". Plain ids, not foreign keys: the log is written by every app that reveals
+    personal data (this app sits below them) and must outlive what it mentions.
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -83,17 +87,17 @@ class AccessLogEntry(models.Model):
     purpose = models.CharField(max_length=300, blank=True)
     channel = models.CharField(max_length=8, choices=AccessChannel.choices)
     record_type = models.CharField(max_length=16)
-    record_id = models.UUIDField()
+    record_ids = ArrayField(models.UUIDField())
     fields = ArrayField(models.CharField(max_length=64))
 
     class Meta:
         verbose_name = _("access log entry")
         verbose_name_plural = _("access log")
         indexes = [
-            models.Index(fields=["record_type", "record_id"], name="access_record"),
+            GinIndex(fields=["record_ids"], name="access_records"),
             models.Index(fields=["department_id", "at"], name="access_department"),
             models.Index(fields=["user_id", "at"], name="access_user"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.at} {self.channel} {self.record_type} {self.record_id} {','.join(self.fields)}"
+        return f"{self.at} {self.channel} {self.record_type} ×{len(self.record_ids)} {','.join(self.fields)}"

@@ -27,11 +27,11 @@ def test_feed_sends_the_scope_projected_to_the_grant(records: Any, subscribe: An
     assert elder["geometry"] is None  # where a person lives is not granted
     building = seen[str(records["building"].pk)]
     assert building["data"] == {"address": "新垵村529号"} and building["geometry"] is None
-    logged = AccessLogEntry.objects.get(record_id=records["elder"].pk)
+    logged = AccessLogEntry.objects.get(record_ids__contains=[records["elder"].pk])
     assert logged.fields == ["id_number", "tags"] and logged.channel == "feed"
     assert logged.subscription_id == subscription.pk and logged.purpose == "独居老人关爱服务"
     assert not AccessLogEntry.objects.filter(
-        record_id=records["tenant"].pk
+        record_ids__contains=[records["tenant"].pk]
     ).exists()  # nothing protected revealed
 
 

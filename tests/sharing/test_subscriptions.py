@@ -82,6 +82,7 @@ def test_the_access_log_is_for_administrators(records: Any, subscribe: Any, civi
     assert [(e["department_id"], e["fields"], e["channel"]) for e in log["results"]] == [
         (str(civil.pk), ["id_number"], "feed")
     ]
+    assert str(records["elder"].pk) in log["results"][0]["record_ids"]
     assert civil_client.get("/api/v1/sharing/access-log/").status_code == 403
 
 
@@ -92,13 +93,18 @@ def test_full_views_of_people_by_users_are_logged(records: Any, api_client: Any,
     assert client.get(f"/api/v1/people/{records['elder'].pk}/").status_code == 200
     assert client.get("/api/v1/people/").status_code == 200  # lists mask numbers: nothing to log
     rows = list(
-        AccessLogEntry.objects.filter(user_id=worker.pk).values_list("channel", "record_id", "fields")
+        AccessLogEntry.objects.filter(user_id=worker.pk).values_list("channel", "record_ids", "fields")
     )
-    assert rows == [("rest", records["elder"].pk, ["id_number", "location", "phone", "tags"])]
+    assert rows == [("rest", [records["elder"].pk], ["id_number", "location", "phone", "tags"])]
     pulled = client.get("/api/v1/sync/pull/", {"types": "person,residence"})
     assert pulled.status_code == 200
-    logged = dict(
-        AccessLogEntry.objects.filter(user_id=worker.pk, channel="pull").values_list("record_id", "fields")
-    )
+    # One row per set of fields revealed by the page, listing the records.
+    logged = {
+        record_id: fields
+        for record_ids, fields in AccessLogEntry.objects.filter(
+            user_id=worker.pk, channel="pull"
+        ).values_list("record_ids", "fields")
+        for record_id in record_ids
+    }
     assert logged[records["elder"].pk] == ["id_number", "location", "phone", "tags"]
     assert logged[records["residence"].pk] == ["room"] and logged[records["tenant"].pk] == ["location"]

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from apps.journal.models import JournalEntry
-from apps.registry.models import Building, MergeEvent, Observation, RecordAlias
+from apps.registry.models import Building, MergeEvent, Observation, RecordAlias, ReviewItem
 from apps.registry.services import record_unmerge
 from apps.sync import services as sync_services
 from tests.sync.conftest import XA, collect_building, mutation, push, shifted
@@ -159,3 +159,22 @@ def test_a_full_batch_of_a_thousand_buildings(device: APIClient) -> None:
     assert Building.objects.filter(merged_into__isnull=True).count() == created
     assert Building.objects.count() == RecordAlias.objects.count() == 1000
     assert JournalEntry.objects.filter(record_type="building").count() == 1000
+
+
+def test_near_misses_are_queued_for_review_as_one_by_one(device: APIClient, collect_building: Any) -> None:
+    """Candidates near the edge of the matching radius: scored, not merged, queued — in a batch or alone."""
+    answers = []
+    for origin, together in ((XA, True), (shifted(XA, north_m=2000), False)):
+        collect_building(point=origin, address="新垵村529号", name="林宅")
+        seen = [
+            mutation("building", point=shifted(origin, east_m=45), address="新垵村529号"),
+            mutation("building", point=shifted(origin, north_m=78), address="新垵村529号", name="林宅"),
+            mutation("building", point=shifted(origin, north_m=95), address="新垵村529号"),
+        ]
+        results = push(device, *seen) if together else [push(device, m)[0] for m in seen]
+        answers.append([(r["status"], r["match"]) for r in results])
+    assert answers[0] == answers[1]
+    assert [status for status, _match in answers[0]] == ["applied", "applied", "merged"]
+    assert answers[0][2][1]["reasons"][0] == "same address"  # the third is 17 m from the second
+    # 45 m and 78 m from the first: alike enough to ask a dispatcher, not to merge (two per origin).
+    assert ReviewItem.objects.count() == 4

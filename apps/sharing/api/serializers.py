@@ -75,7 +75,7 @@ class AccessLogEntrySerializer(serializers.ModelSerializer[AccessLogEntry]):
     class Meta:
         model = AccessLogEntry
         fields = ["id", "at", "user_id", "department_id", "subscription_id", "purpose", "channel", "record_type",
-                  "record_id", "fields"]  # fmt: skip
+                  "record_ids", "fields"]  # fmt: skip
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
