@@ -1,8 +1,9 @@
 """Push: apply a device's batch of mutations, each at most once, whatever order and however often it is sent.
 
-Every mutation runs in its own transaction together with the row that records its result, serialised on
-its mutation id, so a batch re-sent after a timeout (or sent twenty times at once) is applied once and
-answered identically; one bad mutation never affects the others.
+Every mutation is applied in the transaction that records its result, serialised on its mutation id, so a
+batch re-sent after a timeout (or sent twenty times at once) is applied once and answered identically. A run
+of new buildings shares one transaction (collected together, in a bounded number of queries); any other
+mutation has its own. A bad mutation is answered ``rejected`` without touching the others.
 """
 
 import datetime as dt
