@@ -71,30 +71,40 @@ def _column(field: Any, values: list[Any]) -> tuple[str, str, list[Any]]:
     return field.db_type(connection), "{c}", [field.get_db_prep_save(v, connection) for v in values]
 
 
+def _rows_source(columns: list[tuple[Any, list[Any]]]) -> tuple[str, list[Any]]:
+    """``SELECT c0, c1, … FROM unnest(%b, %b, …)`` over (field, values) pairs, and its parameters.
+
+    Only identifiers from the models' metadata and fixed type names are formatted in; values are parameters.
+    """
+    selects, arrays, names, params = [], [], [], []
+    for number, (field, values) in enumerate(columns):
+        array_type, select, column_values = _column(field, values)
+        name = f"c{number}"
+        selects.append(f"{select.format(c=name)} AS {name}")
+        arrays.append(f"%b::{array_type}[]")
+        names.append(name)
+        params.append(column_values)
+    return f"SELECT {', '.join(selects)} FROM unnest({', '.join(arrays)}) AS rows({', '.join(names)})", params  # noqa: S608
+
+
 def bulk_insert(objects: Sequence[Model]) -> None:
     """Insert ``objects`` (of one model, primary keys set unless auto-incremented) in one statement."""
     if not objects:
         return
     model = type(objects[0])
-    columns, selects, types, params = [], [], [], []
-    for number, field in enumerate(model._meta.concrete_fields):
+    columns = []
+    for field in model._meta.concrete_fields:
         if isinstance(field, AutoField | BigAutoField):
             continue
         values = [field.pre_save(obj, add=True) for obj in objects]
         if field.db_default is not NOT_PROVIDED and all(isinstance(v, DatabaseDefault) for v in values):
             continue
-        array_type, select, column_values = _column(field, values)
-        columns.append(connection.ops.quote_name(field.column))
-        selects.append(select.format(c=f"c{number}"))
-        types.append((f"c{number}", array_type))
-        params.append(column_values)
-    arrays = ", ".join(f"%b::{array_type}[]" for _name, array_type in types)
-    names = ", ".join(name for name, _type in types)
-    # Only identifiers from the model's metadata and fixed type names are formatted in; values are parameters.
+        columns.append((field, values))
+    source, params = _rows_source(columns)
     table = connection.ops.quote_name(model._meta.db_table)
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(selects)} FROM unnest({arrays}) AS rows({names})"  # noqa: S608
+    names = ", ".join(connection.ops.quote_name(field.column) for field, _values in columns)
     with bound_cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(f"INSERT INTO {table} ({names}) {source}", params)
 
 
 def bulk_update_fields(objects: Sequence[Model], fields: list[str]) -> None:
@@ -106,24 +116,17 @@ def bulk_update_fields(objects: Sequence[Model], fields: list[str]) -> None:
     if not objects:
         return
     model = type(objects[0])
-    pk = model._meta.pk
-    assignments, selects, types, params = [], [], [], []
-    columns: list[Any] = [pk, *(model._meta.get_field(name) for name in fields)]
-    for number, field in enumerate(columns):
-        values = [getattr(obj, field.attname) for obj in objects]
-        array_type, select, column_values = _column(field, values)
-        name = f"c{number}"
-        selects.append(f"{select.format(c=name)} AS {name}")
-        types.append((name, array_type))
-        params.append(column_values)
-        if field is not pk:
-            assignments.append(f"{connection.ops.quote_name(field.column)} = v.{name}")
-    arrays = ", ".join(f"%b::{array_type}[]" for _name, array_type in types)
-    names = ", ".join(name for name, _type in types)
+    pk: Any = model._meta.pk
+    changed: list[Any] = [model._meta.get_field(name) for name in fields]
+    source, params = _rows_source(
+        [(field, [getattr(obj, field.attname) for obj in objects]) for field in [pk, *changed]]
+    )
     table = connection.ops.quote_name(model._meta.db_table)
+    assignments = ", ".join(
+        f"{connection.ops.quote_name(field.column)} = v.c{number}"
+        for number, field in enumerate(changed, start=1)
+    )
     key = connection.ops.quote_name(pk.column)
-    # Identifiers from the model's metadata only; values are parameters.
-    source = f"SELECT {', '.join(selects)} FROM unnest({arrays}) AS rows({names})"  # noqa: S608
-    sql = f"UPDATE {table} SET {', '.join(assignments)} FROM ({source}) AS v WHERE {table}.{key} = v.c0"  # noqa: S608
     with bound_cursor() as cursor:
+        sql = f"UPDATE {table} SET {assignments} FROM ({source}) AS v WHERE {table}.{key} = v.c0"  # noqa: S608
         cursor.execute(sql, params)

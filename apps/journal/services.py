@@ -8,7 +8,7 @@ from typing import Any
 from .models import AccessLogEntry, JournalEntry
 
 
-def journal_record(
+def journal_entry(
     *,
     record_type: str,
     record_id: uuid.UUID,
@@ -20,8 +20,9 @@ def journal_record(
     merged_into: uuid.UUID | None = None,
     actor: Any = None,
 ) -> JournalEntry:
-    """Append one entry. Call it inside the transaction that makes the change, so both commit or neither."""
-    return JournalEntry.objects.create(
+    """One entry, unsaved (``journal_record`` saves one; a batch inserts many at once)."""
+    actor_pk = getattr(actor, "pk", None)
+    return JournalEntry(
         record_type=record_type,
         record_id=record_id,
         change=change,
@@ -30,8 +31,22 @@ def journal_record(
         previous_grid_id=previous_grid_id if previous_grid_id != grid_id else None,
         fields=sorted(set(fields)),
         merged_into=merged_into,
-        actor_id=getattr(actor, "pk", None) if isinstance(getattr(actor, "pk", None), uuid.UUID) else None,
+        actor_id=actor_pk if isinstance(actor_pk, uuid.UUID) else None,
     )
+
+
+def journal_record(
+    *, record_type: str, record_id: uuid.UUID, change: str, version: int = 0, grid_id: uuid.UUID | None = None,
+    previous_grid_id: uuid.UUID | None = None, fields: Iterable[str] = (), merged_into: uuid.UUID | None = None,
+    actor: Any = None,
+) -> JournalEntry:  # fmt: skip
+    """Append one entry. Call it inside the transaction that makes the change, so both commit or neither."""
+    row = journal_entry(
+        record_type=record_type, record_id=record_id, change=change, version=version, grid_id=grid_id,
+        previous_grid_id=previous_grid_id, fields=fields, merged_into=merged_into, actor=actor,
+    )  # fmt: skip
+    row.save(force_insert=True)
+    return row
 
 
 @dataclass(frozen=True, slots=True)

@@ -258,12 +258,7 @@ def validated_with(validator: Any, data: Any) -> dict[str, Any]:
 
 
 def _validated(serializer_class: Any, data: Any, *, partial: bool = False) -> dict[str, Any]:
-    serializer = serializer_class(data=data if isinstance(data, dict) else {}, partial=partial)
-    if not isinstance(data, dict):
-        raise ValidationError({"data": [_("Expected an object.")]})
-    if not serializer.is_valid():
-        raise ValidationError({"data": serializer.errors})
-    return dict(serializer.validated_data)
+    return validated_with(serializer_class(partial=partial), data)
 
 
 def _collected(mutation_id: Any, outcome: CollectOutcome) -> dict[str, Any]:

@@ -54,6 +54,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from bench.database import point_url, recreate  # noqa: E402
+from bench.server import peak_rss_mb, wait_healthy  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridapi.settings.local")
 DB_NAME = "gridapi_bench_events"
@@ -756,37 +757,6 @@ def http_phase(
     return {**tally.summary(cpu.wall), "cpu": cpu.summary(len(tally.seconds))}
 
 
-def peak_rss_mb(master_pid: int) -> float:
-    peak = 0
-    for child in Path("/proc").iterdir():
-        if not child.name.isdigit():
-            continue
-        try:
-            status = (child / "status").read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if fields.get("PPid", "").strip() == str(master_pid):
-            peak = max(peak, int(fields.get("VmHWM", "0 kB").split()[0]))
-    return peak / 1024
-
-
-def _wait_healthy(server: "subprocess.Popen[bytes]", base: str) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with code {server.returncode} before answering")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not answer {base}/healthz within 60 s")
-
-
 def _contamination(results: dict[str, Any], prefix: str = "") -> list[str]:
     """The phases during which other processes took a noticeable share of the cores."""
     found = []
@@ -903,7 +873,7 @@ def main() -> None:
                               cwd=ROOT, env=env)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(server, base)
+        wait_healthy(server, base)
         response = httpx.post(f"{base}/api/v1/auth/token/", timeout=30,
                               json={"username": worker.username, "password": password, "device_id": "bench-http-0"})  # fmt: skip
         if response.status_code != 201:
@@ -918,7 +888,7 @@ def main() -> None:
             base, tokens, reports, args.reports, args.threads, server.pid
         )
         print(f"http {args.threads} threads", results[f"http_threads_{args.threads}"], flush=True)
-        results["web_worker_peak_rss_mb"] = round(peak_rss_mb(server.pid), 1)
+        results["web_worker_peak_rss_mb"] = peak_rss_mb(server.pid)
     finally:
         server.terminate()
         try:

@@ -78,6 +78,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from bench.database import point_url, recreate  # noqa: E402
+from bench.server import peak_rss_mb, wait_healthy  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridapi.settings.local")
 DB_NAME = "gridapi_bench_sharing"
@@ -234,22 +235,6 @@ class CpuMeter:
         out |= {f"{group}_cores": round(s / wall, 2) for group, s in sorted(self.seconds.items())}
         out["other_cores"] = round(max(0.0, self.busy - sum(self.seconds.values())) / wall, 2)
         return out
-
-
-def _peak_rss_mb(root: int) -> float:
-    """The largest peak RSS among the children of ``root``."""
-    peak = 0
-    for child in Path("/proc").iterdir():
-        if not child.name.isdigit():
-            continue
-        try:
-            status = (child / "status").read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if fields.get("PPid", "").strip() == str(root):
-            peak = max(peak, int(fields.get("VmHWM", "0 kB").split()[0]))
-    return round(peak / 1024, 1)
 
 
 # --- receivers -----------------------------------------------------------------------------------------
@@ -688,22 +673,6 @@ def _stop(process: "subprocess.Popen[bytes] | None", timeout: float = 30) -> Non
         process.wait(10)
 
 
-def _wait_healthy(server: "subprocess.Popen[bytes]", base: str) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with code {server.returncode} before answering")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not answer {base}/healthz within 60 s")
-
-
 def _wait_worker(worker: "subprocess.Popen[bytes]") -> float:
     from gridapi.celery import app
 
@@ -1048,7 +1017,7 @@ def main() -> None:
         server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "gridapi.wsgi:application", "-b",
                                    f"127.0.0.1:{port}", "-w", str(args.web_workers), "--timeout", "600",
                                    "--log-level", "warning"], cwd=ROOT, env=env, start_new_session=True)  # fmt: skip
-        _wait_healthy(server, base)
+        wait_healthy(server, base)
 
         # --- feeds over HTTP
         http = httpx.Client(base_url=base, timeout=600, headers={"Authorization": f"Bearer {feed_key}"})
@@ -1136,7 +1105,7 @@ def main() -> None:
             "drain_after_last_change_s": round(last - t1, 2) if last else None,
             "deliveries_per_s_while_arriving": round(distinct / (last - first), 1) if last and last > first else None,
             "received": received, "outbox": stats, "cpu": cpu.summary(),
-            "celery_pool_peak_rss_mb": _peak_rss_mb(worker.pid),
+            "celery_pool_peak_rss_mb": peak_rss_mb(worker.pid),
         }  # fmt: skip
         print(
             "webhooks",
@@ -1153,7 +1122,7 @@ def main() -> None:
         incremental["cpu"] = cpu.summary()
         results["feed_incremental_http"] = incremental
         print("feed incremental", incremental, flush=True)
-        results["web_worker_peak_rss_mb"] = _peak_rss_mb(server.pid)
+        results["web_worker_peak_rss_mb"] = peak_rss_mb(server.pid)
         http.close()
 
         # --- in-process: where a webhook's time goes

@@ -25,17 +25,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from bench.database import point_url, recreate  # noqa: E402
+from bench.server import peak_rss_mb, wait_healthy  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridapi.settings.local")
 DB_NAME = "gridapi_bench_sync"
-
-
-def _point_url() -> tuple[str, dict[str, Any]]:
-    return point_url(DB_NAME)
-
-
-def _recreate(admin: dict[str, Any]) -> None:
-    recreate(admin, DB_NAME)
 
 
 def _building_rows(n: int, grids: list[Any], rng: random.Random) -> Any:
@@ -146,29 +139,14 @@ def batch(
     return mutations
 
 
-def peak_rss_mb(master_pid: int) -> float:
-    peak = 0
-    for child in Path("/proc").iterdir():
-        if not child.name.isdigit():
-            continue
-        try:
-            status = (child / "status").read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if fields.get("PPid", "").strip() == str(master_pid):
-            peak = max(peak, int(fields.get("VmHWM", "0 kB").split()[0]))
-    return peak / 1024
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--buildings", type=int, default=200_000)
     parser.add_argument("--people", type=int, default=500_000)
     parser.add_argument("--batches", type=int, default=3)
     args = parser.parse_args()
-    url, admin = _point_url()
-    _recreate(admin)
+    url, admin = point_url(DB_NAME)
+    recreate(admin, DB_NAME)
 
     import django
 
@@ -233,14 +211,9 @@ def main() -> None:
                               cwd=ROOT, env=env)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        wait_healthy(server, base)
         http = httpx.Client(base_url=base, timeout=600, headers={"Authorization": f"Bearer {token}"})
-        _, cursor = None, None
+        cursor: str | None = None
         started, records = time.perf_counter(), 0
         while True:  # snapshot of the whole scope (every grid)
             page = orjson.loads(
@@ -290,7 +263,7 @@ def main() -> None:
             "records": records,
             "records_per_s": round(records / (time.perf_counter() - started)),
         }
-        results["web_worker_peak_rss_mb"] = round(peak_rss_mb(server.pid), 1)
+        results["web_worker_peak_rss_mb"] = peak_rss_mb(server.pid)
     finally:
         server.terminate()
         server.wait(30)

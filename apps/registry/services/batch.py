@@ -10,7 +10,7 @@ the number of buildings.
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -19,17 +19,25 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from apps.core.bulk import bound_cursor, bulk_insert, bulk_update_fields
-from apps.core.crypto import seal_json
 from apps.core.geo.cells import cell_of, neighbourhood
 from apps.core.geo.crs import metres_to_degrees
 from apps.core.ids import uuid7
 from apps.core.locks import advisory_xact_lock
 from apps.journal.models import Change, JournalEntry
+from apps.journal.services import journal_entry
 
 from ..matching import CANDIDATE_RADIUS_M, BuildingEvidence, Match, best, score_building
 from ..models import Building, MergeEvent, Observation, Outcome, Person, RecordAlias, RecordType, ReviewItem
 from .buildings import _address_fields
-from .common import CollectOutcome, ObservationMeta, grids_at, snapshot
+from .common import (
+    CollectOutcome,
+    ObservationMeta,
+    grids_at,
+    new_alias,
+    new_observation,
+    new_review,
+    snapshot,
+)
 from .merging import FILLABLE, SNAPSHOT_EXTRA, _fill, automatic_merge_event
 
 
@@ -254,22 +262,16 @@ def _observation(
     submission: BuildingSubmission, record_id: uuid.UUID, submitted_id: uuid.UUID, outcome: str,
     match: Match | None, observation_id: uuid.UUID | None = None,
 ) -> Observation:  # fmt: skip
-    meta = submission.meta
-    return Observation(
-        id=observation_id or uuid7(), record_type=RecordType.BUILDING, record_id=record_id,
-        submitted_id=submitted_id, collector=meta.collector, device_id=meta.device_id,
-        collected_at=meta.collected_at, location=meta.location, accuracy_m=meta.accuracy_m,
-        payload_sealed=seal_json(submission.payload), outcome=outcome, score=match.score if match else None,
-        reasons=match.reasons if match else [],
+    return new_observation(
+        record_type=RecordType.BUILDING, record_id=record_id, meta=replace(submission.meta, submitted_id=submitted_id),
+        payload=submission.payload, outcome=outcome, match=match, observation_id=observation_id,
     )  # fmt: skip
 
 
 def _journal(record: Building, change: str, actor: Any, fields: list[str] | None = None) -> JournalEntry:
-    actor_id = getattr(actor, "pk", None)
-    return JournalEntry(
+    return journal_entry(
         record_type=RecordType.BUILDING, record_id=record.pk, change=change, version=record.version,
-        grid_id=record.grid_id, fields=sorted(set(fields or [])),
-        actor_id=actor_id if isinstance(actor_id, uuid.UUID) else None,
+        grid_id=record.grid_id, fields=fields or [], actor=actor,
     )  # fmt: skip
 
 
@@ -278,16 +280,13 @@ def _create(
 ) -> CollectOutcome:
     writes.journal.append(_journal(building, Change.CREATED, submission.meta.collector))
     writes.aliases.append(
-        RecordAlias(alias=building.pk, record_type=RecordType.BUILDING, canonical_id=building.pk)
+        new_alias(record_type=RecordType.BUILDING, alias=building.pk, canonical_id=building.pk)
     )
     observation = _observation(submission, building.pk, building.pk, Outcome.CREATED, match)
     writes.observations.append(observation)
     review = None
     if match and match.score >= settings.GRIDAPI_MATCH_BUILDING_REVIEW:
-        review = ReviewItem(
-            record_type=RecordType.BUILDING, record_id=building.pk, candidate_id=match.record.pk,
-            grid_id=building.grid_id, score=match.score, reasons=match.reasons,
-        )  # fmt: skip
+        review = new_review(record_type=RecordType.BUILDING, record=building, match=match)
         writes.reviews.append(review)
     return CollectOutcome(
         building, Outcome.CREATED, observation, match=match, review=review, version=building.version
@@ -310,7 +309,7 @@ def _absorb(
     observation = _observation(submission, survivor.pk, tombstone.pk, Outcome.MERGED, match, observation_id)
     writes.observations.append(observation)
     writes.aliases.append(
-        RecordAlias(alias=tombstone.pk, record_type=RecordType.BUILDING, canonical_id=survivor.pk)
+        new_alias(record_type=RecordType.BUILDING, alias=tombstone.pk, canonical_id=survivor.pk)
     )
     writes.journal.append(_journal(survivor, Change.UPDATED, meta.collector, filled))
     event = automatic_merge_event(

@@ -73,12 +73,17 @@ def grid_at(point: Point, *, collector: Any = None) -> TerritoryNode:
     grid = grids.filter(boundary__intersects=point).only("id", "code", "path").order_by("code").first()
     if grid is not None:
         return grid
-    if (
-        collector is not None
+    raise _outside_grids(
+        in_some_grid=collector is not None
         and TerritoryNode.objects.filter(level=Level.GRID, boundary__intersects=point).exists()
-    ):
-        raise ValidationError({"location": [_("The location is outside the grids you serve.")]})
-    raise ValidationError({"location": [_("The location is outside every grid of the city.")]})
+    )
+
+
+def _outside_grids(*, in_some_grid: bool) -> ValidationError:
+    """The 400 for a location in none of the collector's grids (saying whether it is in any grid at all)."""
+    if in_some_grid:
+        return ValidationError({"location": [_("The location is outside the grids you serve.")]})
+    return ValidationError({"location": [_("The location is outside every grid of the city.")]})
 
 
 _GRIDS_AT = """
@@ -90,32 +95,21 @@ ORDER BY p.i, g.code
 """
 
 
-def grids_at(points: list[Point | None], *, collector: Any) -> list[uuid.UUID | ValidationError]:
+def grids_at(points: list[Point], *, collector: Any) -> list[uuid.UUID | ValidationError]:
     """``grid_at`` for many points in two queries: each point's grid id, or the error ``grid_at`` raises."""
     if not points:
         return []
     visible = set(grids_visible_to(collector).values_list("pk", flat=True))
-    indexes = [i for i, point in enumerate(points) if point is not None]
     found: dict[int, list[uuid.UUID]] = {}
     with bound_cursor() as cursor:
-        cursor.execute(
-            _GRIDS_AT,
-            [indexes, [points[i].x for i in indexes], [points[i].y for i in indexes]],  # type: ignore[union-attr]
-        )
+        cursor.execute(_GRIDS_AT, [list(range(len(points))), [p.x for p in points], [p.y for p in points]])
         for index, grid_id in cursor.fetchall():
             found.setdefault(index, []).append(grid_id)
     answers: list[uuid.UUID | ValidationError] = []
     for index in range(len(points)):
         grids = found.get(index, [])
         mine = [grid_id for grid_id in grids if grid_id in visible]
-        if mine:
-            answers.append(mine[0])
-        elif grids:
-            answers.append(ValidationError({"location": [_("The location is outside the grids you serve.")]}))
-        else:
-            answers.append(
-                ValidationError({"location": [_("The location is outside every grid of the city.")]})
-            )
+        answers.append(mine[0] if mine else _outside_grids(in_some_grid=bool(grids)))
     return answers
 
 
@@ -149,11 +143,12 @@ def restore(record: Model, values: dict[str, Any]) -> None:
             setattr(record, name, model_field.to_python(value))
 
 
-def record_observation(
+def new_observation(
     *, record_type: str, record_id: uuid.UUID, meta: ObservationMeta, payload: dict[str, Any], outcome: str,
     match: Match | None = None, observation_id: uuid.UUID | None = None,
 ) -> Observation:  # fmt: skip
-    return Observation.objects.create(
+    """An unsaved observation (``record_observation`` saves one; a batch inserts many at once)."""
+    return Observation(
         id=observation_id or uuid7(),
         record_type=record_type,
         record_id=record_id,
@@ -170,9 +165,26 @@ def record_observation(
     )
 
 
+def record_observation(
+    *, record_type: str, record_id: uuid.UUID, meta: ObservationMeta, payload: dict[str, Any], outcome: str,
+    match: Match | None = None, observation_id: uuid.UUID | None = None,
+) -> Observation:  # fmt: skip
+    """Keep one collection act."""
+    row = new_observation(
+        record_type=record_type, record_id=record_id, meta=meta, payload=payload, outcome=outcome, match=match,
+        observation_id=observation_id,
+    )  # fmt: skip
+    row.save(force_insert=True)
+    return row
+
+
+def new_alias(*, record_type: str, alias: uuid.UUID, canonical_id: uuid.UUID) -> RecordAlias:
+    return RecordAlias(alias=alias, record_type=record_type, canonical_id=canonical_id)
+
+
 def alias_add(*, record_type: str, alias: uuid.UUID, canonical_id: uuid.UUID) -> None:
     """Record a new id (callers have checked it was never given out)."""
-    RecordAlias.objects.create(alias=alias, record_type=record_type, canonical_id=canonical_id)
+    new_alias(record_type=record_type, alias=alias, canonical_id=canonical_id).save(force_insert=True)
 
 
 def fill_in(
@@ -198,8 +210,9 @@ def fill_in(
     return filled, alternatives
 
 
-def queue_review(*, record_type: str, record: Any, match: Match) -> ReviewItem:
-    return ReviewItem.objects.create(
+def new_review(*, record_type: str, record: Any, match: Match) -> ReviewItem:
+    """An unsaved review item: ``record`` may be the same thing as ``match.record``."""
+    return ReviewItem(
         record_type=record_type,
         record_id=record.pk,
         candidate_id=match.record.pk,
@@ -207,6 +220,12 @@ def queue_review(*, record_type: str, record: Any, match: Match) -> ReviewItem:
         score=match.score,
         reasons=match.reasons,
     )
+
+
+def queue_review(*, record_type: str, record: Any, match: Match) -> ReviewItem:
+    review = new_review(record_type=record_type, record=record, match=match)
+    review.save(force_insert=True)
+    return review
 
 
 def locked_for_update(
