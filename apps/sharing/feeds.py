@@ -120,7 +120,7 @@ def subscription_record(
     if record_type not in subscription.record_types:
         return None
     scope = subscription_scope(subscription)
-    grid_codes = {uuid.UUID(pk): code for pk, code in scope.items()}
+    grid_codes = dict(scope)
     change = record_envelope(record_type, record_id, grid_codes)
     if change is None:
         return None

@@ -7,22 +7,24 @@ tombstones for their records; when grids join, their records are sent as a snaps
 """
 
 import datetime as dt
-import json
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import orjson
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core import signing
 from django.db.models import F, FloatField, Func, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from rest_framework.exceptions import APIException
 
-from apps.core.crypto import unseal
+from apps.core.crypto import unsealer
 from apps.events.models import Event
 from apps.journal.models import AccessChannel
 from apps.journal.selectors import Position, entries_after, journal_horizon
-from apps.journal.services import access_entry, access_log
+from apps.journal.services import access_log_reads
 from apps.registry.models import Building, Person, RecordAlias, RecordType, Residence
 from apps.territory.selectors import grids_visible_to
 
@@ -68,116 +70,123 @@ class Cursor:
         return cursor
 
 
-def _coordinates() -> dict[str, Any]:
+def _coordinates() -> list[Func]:
     """Longitude and latitude computed by PostGIS: no geometry objects on the hot path."""
-    return {
-        "lon": Func(F("location"), function="ST_X", output_field=FloatField()),
-        "lat": Func(F("location"), function="ST_Y", output_field=FloatField()),
-    }
+    return [
+        Func(F("location"), function="ST_X", output_field=FloatField()),
+        Func(F("location"), function="ST_Y", output_field=FloatField()),
+    ]
 
 
-BUILDING_FIELDS = ["id", "version", "address", "address_code", "name", "use", "floors",
-                   "landlord_id", "grid_id", "merged_into_id"]  # fmt: skip
-PERSON_FIELDS = ["id", "version", "name", "gender", "birth_date", "id_number_sealed", "phone_sealed",
-                 "passport_sealed", "household_type", "tags", "grid_id", "merged_into_id"]  # fmt: skip
-EVENT_FIELDS = ["id", "version", "category_id", "title", "description", "status", "level",
-                "department__code", "grid_id", "building_id", "person_ids", "photos", "priority", "report_count",
-                "occurred_at", "reported_at", "reporter_id", "sign_by", "handle_by", "overdue", "suspended_at",
-                "self_resolved", "rating", "merged_into_id"]  # fmt: skip
-RESIDENCE_FIELDS = [
-    "id",
-    "version",
-    "person_id",
-    "building_id",
-    "room",
-    "relation",
-    "since",
-    "until",
-]
+def _text(name: str) -> Cast:
+    """A column as text: ids and dates come back as the strings a page sends, not as objects to format again."""
+    return Cast(name, TextField())
 
 
-def _updated() -> dict[str, Any]:
+def _updated() -> Func:
     """``updated_at`` as ISO 8601 text in UTC, written by PostgreSQL: loading a timestamp and formatting it
     again is the largest cost of a page after the query itself."""
     utc = Func(Value("UTC"), F("updated_at"), function="timezone")
-    iso = Func(utc, Value('YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'), function="to_char", output_field=TextField())
-    return {"updated": iso}
+    return Func(
+        utc, Value('YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'), function="to_char", output_field=TextField()
+    )
+
+
+def _day(name: str) -> Func:
+    """A date column as ``YYYY-MM-DD`` text (whatever the session's DateStyle)."""
+    return Func(F(name), Value("YYYY-MM-DD"), function="to_char", output_field=TextField())
+
+
+NULL = Value(None, output_field=TextField())
+# Every row starts with these columns, in this order; the kind's own columns follow.
+ID, MERGED_INTO, GRID, REPORTER = 0, 1, 2, 3
+
+
+def _columns(kind: str) -> list[Any]:
+    """The columns of a pull's rows of ``kind``: the common head (``ID`` … ``REPORTER``, version, updated_at),
+    then what ``_record`` unpacks, in its order."""
+    if kind == RecordType.RESIDENCE:
+        return [_text("id"), NULL, _text("building__grid_id"), NULL, "version", _updated(),
+                _text("person_id"), _text("building_id"), "room", "relation", _day("since"), _day("until")]  # fmt: skip
+    head = [_text("id"), _text("merged_into_id"), _text("grid_id"), _text("reporter_id") if kind == EVENT else NULL,
+            "version", _updated(), *_coordinates()]  # fmt: skip
+    if kind == RecordType.BUILDING:
+        return [*head, "address", "address_code", "name", "use", "floors", AsGeoJSON("footprint", precision=7),
+                _text("landlord_id")]  # fmt: skip
+    if kind == RecordType.PERSON:
+        return [*head, "name", "gender", _day("birth_date"), "id_number_sealed", "phone_sealed", "passport_sealed",
+                "household_type", "tags"]  # fmt: skip
+    return [*head, "category_id", "title", "description", "status", "level", "department__code", _text("building_id"),
+            "person_ids", "photos", "priority", "report_count", "occurred_at", "reported_at", "sign_by", "handle_by",
+            "overdue", "suspended_at", "self_resolved", "rating"]  # fmt: skip
 
 
 def _rows(kind: str, queryset: Any) -> Any:
-    """Plain rows of what a pull sends, in one query."""
-    if kind == RecordType.BUILDING:
-        geometry = {**_coordinates(), "footprint_json": AsGeoJSON("footprint", precision=7)}
-        return queryset.annotate(**geometry, **_updated()).values(*BUILDING_FIELDS, "lon", "lat", "footprint_json",
-                                                                  "updated")  # fmt: skip
-    if kind == RecordType.PERSON:
-        return queryset.annotate(**_coordinates(), **_updated()).values(
-            *PERSON_FIELDS, "lon", "lat", "updated"
-        )
-    if kind == EVENT:
-        return queryset.annotate(**_coordinates(), **_updated()).values(
-            *EVENT_FIELDS, "lon", "lat", "updated"
-        )
-    return queryset.annotate(grid_id=F("building__grid_id"), **_updated()).values(
-        *RESIDENCE_FIELDS, "grid_id", "updated"
-    )
+    """Plain tuples of what a pull sends, in one query: ids, dates and timestamps as text, coordinates as numbers.
 
-
-def _plain(value: Any) -> Any:
-    return (
-        value.isoformat()
-        if isinstance(value, dt.date)
-        else (str(value) if isinstance(value, uuid.UUID) else value)
-    )
+    Making ``uuid.UUID``, ``date`` and ``datetime`` objects only to turn them back into strings, and Django's
+    per-row dictionaries and conversions, cost more than the query itself; text columns in tuples skip them.
+    """
+    return queryset.values_list(*_columns(kind))
 
 
 def _instant(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _geometry(row: dict[str, Any]) -> dict[str, Any] | None:
-    if row.get("lon") is None:
-        return None
-    return {"type": "Point", "coordinates": [round(row["lon"], 7), round(row["lat"], 7)]}
+def _point(lon: float | None, lat: float | None) -> dict[str, Any] | None:
+    return None if lon is None else {"type": "Point", "coordinates": [round(lon, 7), round(lat or 0.0, 7)]}
 
 
-def _record(kind: str, row: dict[str, Any], grid_codes: dict[Any, str]) -> dict[str, Any]:
-    base = {"type": kind, "id": str(row["id"]), "version": row["version"], "updated_at": row["updated"],
-            "deleted": False}  # fmt: skip
-    if kind == RecordType.BUILDING:
-        data = {
-            "address": row["address"], "address_code": row["address_code"], "name": row["name"], "use": row["use"],
-            "floors": row["floors"], "footprint": json.loads(row["footprint_json"]) if row["footprint_json"] else None,
-            "landlord_id": _plain(row["landlord_id"]), "grid": grid_codes.get(row["grid_id"]),
-        }  # fmt: skip
-        return {**base, "geometry": _geometry(row), "data": data}
+def _records(kind: str, rows: Iterable[tuple[Any, ...]], grid_codes: dict[str, str]) -> list[dict[str, Any]]:
+    """Envelopes of ``rows`` of one kind, personal numbers decrypted with the keys read once for all of them."""
+    open_sealed = unsealer()
+    return [_record(kind, row, grid_codes, open_sealed) for row in rows]
+
+
+def _record(
+    kind: str, row: tuple[Any, ...], grid_codes: dict[str, str], unseal: Callable[[str], str]
+) -> dict[str, Any]:
+    """The pull envelope of one canonical record from its row (see ``_columns``)."""
     if kind == RecordType.PERSON:
+        (record_id, _, grid, _, version, updated, lon, lat, name, gender, born, id_number, phone, passport,
+         household_type, tags) = row  # fmt: skip
         data = {
-            "name": row["name"], "gender": row["gender"], "birth_date": _plain(row["birth_date"]),
-            "id_number": unseal(row["id_number_sealed"]) if row["id_number_sealed"] else None,
-            "phone": unseal(row["phone_sealed"]) if row["phone_sealed"] else None,
-            "passport_number": unseal(row["passport_sealed"]) if row["passport_sealed"] else None,
-            "household_type": row["household_type"], "tags": row["tags"], "grid": grid_codes.get(row["grid_id"]),
+            "name": name, "gender": gender, "birth_date": born, "id_number": unseal(id_number) if id_number else None,
+            "phone": unseal(phone) if phone else None, "passport_number": unseal(passport) if passport else None,
+            "household_type": household_type, "tags": tags, "grid": grid_codes.get(grid),
         }  # fmt: skip
-        return {**base, "geometry": _geometry(row), "data": data}
-    if kind == EVENT:
+        geometry = _point(lon, lat)
+    elif kind == RecordType.BUILDING:
+        (record_id, _, grid, _, version, updated, lon, lat, address, address_code, name, use, floors, footprint,
+         landlord) = row  # fmt: skip
         data = {
-            "category": row["category_id"], "title": row["title"], "description": row["description"],
-            "status": row["status"], "level": row["level"], "department": row["department__code"],
-            "building_id": _plain(row["building_id"]), "person_ids": [str(p) for p in row["person_ids"]],
-            "photos": row["photos"], "priority": row["priority"], "report_count": row["report_count"],
-            "occurred_at": _instant(row["occurred_at"]), "reported_at": _instant(row["reported_at"]),
-            "reporter_id": _plain(row["reporter_id"]), "sign_by": _instant(row["sign_by"]),
-            "handle_by": _instant(row["handle_by"]), "overdue": row["overdue"],
-            "suspended": row["suspended_at"] is not None, "self_resolved": row["self_resolved"],
-            "rating": row["rating"], "grid": grid_codes.get(row["grid_id"]),
+            "address": address, "address_code": address_code, "name": name, "use": use, "floors": floors,
+            "footprint": orjson.loads(footprint) if footprint else None, "landlord_id": landlord,
+            "grid": grid_codes.get(grid),
         }  # fmt: skip
-        return {**base, "geometry": _geometry(row), "data": data}
-    data = {
-        "person_id": str(row["person_id"]), "building_id": str(row["building_id"]), "room": row["room"],
-        "relation": row["relation"], "since": _plain(row["since"]), "until": _plain(row["until"]),
-    }  # fmt: skip
-    return {**base, "geometry": None, "data": data}
+        geometry = _point(lon, lat)
+    elif kind == EVENT:
+        (record_id, _, grid, reporter, version, updated, lon, lat, category, title, description, status, level,
+         department, building, person_ids, photos, priority, report_count, occurred_at, reported_at, sign_by,
+         handle_by, overdue, suspended_at, self_resolved, rating) = row  # fmt: skip
+        data = {
+            "category": category, "title": title, "description": description, "status": status, "level": level,
+            "department": department, "building_id": building, "person_ids": [str(p) for p in person_ids],
+            "photos": photos, "priority": priority, "report_count": report_count,
+            "occurred_at": _instant(occurred_at), "reported_at": _instant(reported_at), "reporter_id": reporter,
+            "sign_by": _instant(sign_by), "handle_by": _instant(handle_by), "overdue": overdue,
+            "suspended": suspended_at is not None, "self_resolved": self_resolved, "rating": rating,
+            "grid": grid_codes.get(grid),
+        }  # fmt: skip
+        geometry = _point(lon, lat)
+    else:
+        record_id, _, _, _, version, updated, person, building, room, relation, since, until = row
+        data = {"person_id": person, "building_id": building, "room": room, "relation": relation, "since": since,
+                "until": until}  # fmt: skip
+        geometry = None
+    return {"type": kind, "id": record_id, "version": version, "updated_at": updated, "deleted": False,
+            "geometry": geometry, "data": data}  # fmt: skip
 
 
 def _tombstone(kind: str, record_id: Any, reason: str, merged_into: Any = None) -> dict[str, Any]:
@@ -187,36 +196,46 @@ def _tombstone(kind: str, record_id: Any, reason: str, merged_into: Any = None) 
     return stone
 
 
-def _any_of(ids: list[Any]) -> RawSQL:
+def _any_of(ids: list[str]) -> RawSQL:
     """``ids`` as one array parameter: a thousand placeholders cost more to bind than the query to run."""
-    return RawSQL("SELECT unnest(%s::uuid[])", [[uuid.UUID(str(i)) for i in ids]])
+    return RawSQL("SELECT unnest(%s::text[]::uuid[])", [ids])
 
 
-def _load(kind: str, ids: list[Any]) -> dict[Any, dict[str, Any]]:
-    models: dict[str, Any] = {
-        RecordType.BUILDING: Building,
-        RecordType.PERSON: Person,
-        RecordType.RESIDENCE: Residence,
-        EVENT: Event,
-    }
-    model = models[kind]
-    return {row["id"]: row for row in _rows(kind, model.objects.filter(pk__in=_any_of(ids)))}
+MODELS: dict[str, Any] = {
+    RecordType.BUILDING: Building,
+    RecordType.PERSON: Person,
+    RecordType.RESIDENCE: Residence,
+    EVENT: Event,
+}
 
 
-def record_envelope(kind: str, record_id: Any, grid_codes: dict[Any, str]) -> dict[str, Any] | None:
-    """The current state of one canonical record in the pull's envelope (None if absent or merged)."""
-    row = _load(kind, [record_id]).get(record_id)
-    if row is None or row.get("merged_into_id"):
+def _load(kind: str, ids: list[str]) -> dict[str, tuple[Any, ...]]:
+    """The rows of the records ``ids`` (text) of one kind, by id."""
+    return {row[ID]: row for row in _rows(kind, MODELS[kind].objects.filter(pk__in=_any_of(ids)))}
+
+
+def record_envelope(kind: str, record_id: Any, grid_codes: dict[str, str]) -> dict[str, Any] | None:
+    """The current state of one canonical record in the pull's envelope (None if absent or merged).
+
+    ``grid_codes`` maps grid ids (text) to codes: the envelope names a grid only when it is one of them.
+    """
+    row = _load(kind, [str(record_id)]).get(str(record_id))
+    if row is None or row[MERGED_INTO]:
         return None
-    return _record(kind, row, grid_codes)
+    return _record(kind, row, grid_codes, unsealer())
 
 
-def _canonical(ids: list[Any]) -> dict[Any, Any]:
-    return dict(RecordAlias.objects.filter(alias__in=_any_of(ids)).values_list("alias", "canonical_id"))
+def _canonical(ids: list[str]) -> dict[str, str]:
+    return {
+        str(alias): str(canonical)
+        for alias, canonical in RecordAlias.objects.filter(alias__in=_any_of(ids)).values_list(
+            "alias", "canonical_id"
+        )
+    }
 
 
 def _snapshot_page(
-    cursor: Cursor, types: list[str], room: int, grid_codes: dict[Any, str]
+    cursor: Cursor, types: list[str], room: int, grid_codes: dict[str, str]
 ) -> list[dict[str, Any]]:
     """Current records of ``cursor.snapshot_grids``, type by type, in id order; advances the cursor."""
     changes: list[dict[str, Any]] = []
@@ -238,10 +257,10 @@ def _snapshot_page(
         if cursor.snapshot_after:
             queryset = queryset.filter(pk__gt=cursor.snapshot_after)
         rows = list(_rows(kind, queryset.order_by("pk"))[:room])
-        changes += [_record(kind, row, grid_codes) for row in rows]
+        changes += _records(kind, rows, grid_codes)
         room -= len(rows)
         if len(rows) and room == 0:
-            cursor.snapshot_after = str(rows[-1]["id"])
+            cursor.snapshot_after = rows[-1][ID]
         else:
             cursor.snapshot_type, cursor.snapshot_after = cursor.snapshot_type + 1, None
     if cursor.snapshot_type >= len(TYPES):
@@ -254,12 +273,12 @@ def _leaving(removed: list[str], types: list[str], user_id: str) -> list[dict[st
     stones = []
     if RecordType.BUILDING in types:
         stones += [
-            _tombstone("building", pk, "out_of_scope")
+            _tombstone("building_text", pk, "out_of_scope")
             for pk in Building.objects.filter(grid_id__in=removed).values_list("pk", flat=True)
         ]
     if RecordType.PERSON in types:
         stones += [
-            _tombstone("person", pk, "out_of_scope")
+            _tombstone("person_text", pk, "out_of_scope")
             for pk in Person.objects.filter(grid_id__in=removed).values_list("pk", flat=True)
         ]
     if RecordType.RESIDENCE in types:
@@ -278,7 +297,7 @@ def _leaving(removed: list[str], types: list[str], user_id: str) -> list[dict[st
 
 
 def _changes_page(
-    cursor: Cursor, types: list[str], limit: int, grid_codes: dict[Any, str]
+    cursor: Cursor, types: list[str], limit: int, grid_codes: dict[str, str]
 ) -> tuple[list[dict[str, Any]], bool]:
     """Changes after the cursor's journal position, each record once, in its latest state."""
     cap = limit * 4
@@ -293,9 +312,9 @@ def _changes_page(
     entries = list(
         entries_after(
             Position(cursor.txid, cursor.id), horizon=journal_horizon(), limit=cap, scope=scope
-        ).values_list("record_type", "record_id", "txid", "id")
+        ).values_list("record_type", _text("record_id"), "txid", "id")
     )
-    touched: dict[tuple[str, Any], None] = {}
+    touched: dict[tuple[str, str], None] = {}
     for record_type, record_id, txid, entry_id in entries:
         touched.setdefault((record_type, record_id), None)
         if len(touched) >= limit:
@@ -312,50 +331,45 @@ def _changes_page(
         if not ids:
             continue
         rows = _load(kind, ids)
-        merged = [row["id"] for row in rows.values() if row.get("merged_into_id")]
+        merged = [row[ID] for row in rows.values() if row[MERGED_INTO]]
         canonical = _canonical(merged) if merged else {}
+        open_sealed = unsealer()
         for record_id in ids:
             row = rows.get(record_id)
             if row is None:
                 changes.append(_tombstone(kind, record_id, "deleted"))
-            elif row.get("merged_into_id"):
+            elif row[MERGED_INTO]:
                 changes.append(
-                    _tombstone(kind, record_id, "merged", canonical.get(row["id"], row["merged_into_id"]))
+                    _tombstone(kind, record_id, "merged", canonical.get(record_id, row[MERGED_INTO]))
                 )
-            elif str(row["grid_id"]) not in grids and str(row.get("reporter_id")) != cursor.user:
+            elif row[GRID] not in grids and row[REPORTER] != cursor.user:
                 changes.append(_tombstone(kind, record_id, "out_of_scope"))
             else:
-                changes.append(_record(kind, row, grid_codes))
+                changes.append(_record(kind, row, grid_codes, open_sealed))
     return changes, has_more
 
 
 def sync_pull(*, user: Any, token: str | None, limit: int, types: list[str]) -> dict[str, Any]:
-    """One page of the device's pull (see the sync protocol)."""
+    """One page of the device's pull (see the sync protocol); what it reveals goes to the access log."""
     scope = {str(pk): code for pk, code in grids_visible_to(user).values_list("pk", "code")}
     page = scoped_pull(owner=str(user.pk), scope=scope, token=token, limit=limit, types=types)
-    access_log(
-        access_entry(
-            channel=AccessChannel.PULL,
-            record_type=change["type"],
-            record_id=change["id"],
-            fields=fields,
-            user=user,
-        )
-        for change in page["changes"]
-        if (fields := _revealed(change))
-    )
+    reads: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for change in page["changes"]:
+        if fields := _revealed(change):
+            reads.setdefault((change["type"], fields), []).append(change["id"])
+    access_log_reads(channel=AccessChannel.PULL, user=user, reads=reads)
     return page
 
 
-def _revealed(change: dict[str, Any]) -> list[str]:
+def _revealed(change: dict[str, Any]) -> tuple[str, ...]:
     """The sensitive and special fields a device receives in full in ``change`` (for the access log)."""
     if change.get("deleted") or change["type"] not in {RecordType.PERSON, RecordType.RESIDENCE}:
-        return []
+        return ()
     data = change["data"]
     if change["type"] == RecordType.RESIDENCE:
-        return ["room"] if data.get("room") else []
-    fields = [name for name in ("id_number", "phone", "passport_number", "tags") if data.get(name)]
-    return fields + (["location"] if change.get("geometry") else [])
+        return ("room",) if data.get("room") else ()
+    fields = tuple(name for name in ("id_number", "phone", "passport_number", "tags") if data.get(name))
+    return fields + (("location",) if change.get("geometry") else ())
 
 
 def scoped_pull(
@@ -373,7 +387,7 @@ def scoped_pull(
     when ``scope_version`` differs from the cursor's (a department's grant changed), the whole scope is
     sent again as a snapshot, in its new shape.
     """
-    grid_codes = {uuid.UUID(pk): code for pk, code in scope.items()}
+    grid_codes = dict(scope)
     if token is None:
         horizon = journal_horizon()
         cursor = Cursor(user=owner, txid=horizon - 1, id=AFTER_ALL, grids=sorted(scope), snapshot=True,
