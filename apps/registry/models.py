@@ -117,7 +117,6 @@ class Person(CanonicalRecord):
                 fields=["passport_index"], name="person_passport_index", condition=~Q(passport_index="")
             ),
             models.Index(fields=["name_key", "birth_date"], name="person_name_birth"),
-            models.Index(fields=["grid"], name="person_grid"),
             GinIndex(fields=["tags"], name="person_tags"),
         ]
         constraints = [
@@ -152,7 +151,6 @@ class Building(CanonicalRecord):
     class Meta:
         verbose_name = _("building")
         verbose_name_plural = _("buildings")
-        indexes = [models.Index(fields=["grid"], name="building_grid")]
         constraints = [
             models.UniqueConstraint(
                 fields=["address_code"],

@@ -161,6 +161,7 @@ def main() -> None:
 
     from apps.accounts.services import device_token_issue, user_create
     from apps.demo.territory import haicang_features
+    from apps.journal.selectors import journal_horizon
     from apps.registry.models import Building
     from apps.territory.models import TerritoryNode
     from apps.territory.selectors import today
@@ -257,6 +258,16 @@ def main() -> None:
         )
         print("push", results["push"], flush=True)
 
+        # Changes are served once final: below the oldest transaction still running in the cluster. Right after
+        # a bulk load an automatic ANALYZE can hold that back for a while; a device would simply get them on its
+        # next pull. The timed pull starts once every pushed change is final, so that it reads all of them.
+        waited = time.perf_counter()
+        with connection.cursor() as db:
+            db.execute("SELECT max(txid) FROM journal_journalentry")
+            (last_txid,) = db.fetchone()
+            while journal_horizon() <= last_txid and time.perf_counter() - waited < 600:
+                time.sleep(0.5)
+        results["changes_final_after_s"] = round(time.perf_counter() - waited, 1)
         started, records = time.perf_counter(), 0
         while True:
             page = orjson.loads(

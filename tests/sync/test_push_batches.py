@@ -1,5 +1,6 @@
 """Runs of new buildings are collected together: the same answers as one by one, in a bounded number of queries."""
 
+import uuid
 from typing import Any
 
 import pytest
@@ -178,3 +179,68 @@ def test_near_misses_are_queued_for_review_as_one_by_one(device: APIClient, coll
     assert answers[0][2][1]["reasons"][0] == "same address"  # the third is 17 m from the second
     # 45 m and 78 m from the first: alike enough to ask a dispatcher, not to merge (two per origin).
     assert ReviewItem.objects.count() == 4
+
+
+def test_vetoes_and_standard_codes_decide_as_one_by_one(
+    device: APIClient, collect_building: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The batch reads only candidates no veto rules out: the same decisions as the one-by-one service."""
+
+    def scene(origin: tuple[float, float], code: str) -> tuple[list[Any], list[Any]]:
+        existing = [
+            collect_building(point=origin, address="新垵村10号"),
+            collect_building(
+                point=shifted(origin, north_m=600), address="新垵村20号", address_code=f"{code}-20"
+            ),
+            collect_building(point=shifted(origin, north_m=900), address="新垵村30号3栋"),
+        ]
+        collected = [
+            (shifted(origin, east_m=5), {"address": "新垵村11号"}),  # another house number: a new building
+            (shifted(origin, east_m=5), {"address": "新垵村10号"}),  # the same house: merged
+            (
+                shifted(origin, east_m=300),
+                {"address": "新垵村99号", "address_code": f"{code}-20"},
+            ),  # same code, afar
+            (shifted(origin, east_m=4, north_m=600), {"address": "新垵村20号", "address_code": f"{code}-21"}),
+            (shifted(origin, east_m=4, north_m=900), {"address": "新垵村30号4栋"}),  # another block
+            (shifted(origin, east_m=8), {"address": "新垵村"}),  # no house number: scored on the rest
+            (shifted(origin, east_m=7), {"address": "新垵村11号"}),  # the building created first in the batch
+            (shifted(origin, east_m=-4, north_m=900), {"address": "新垵村30号3栋"}),  # the same block: merged
+        ]
+        return [outcome.record.pk for outcome in existing], collected
+
+    def label(record_id: Any, existing: list[Any], submitted: list[Any]) -> str:
+        if record_id in existing:
+            return f"E{existing.index(record_id)}"
+        return f"m{submitted.index(record_id)}"
+
+    existing, collected = scene(XA, "3502050001")
+    mutations = [mutation("building", point=point, **data) for point, data in collected]
+    submitted = [uuid.UUID(m["id"]) for m in mutations]
+    together = [
+        (r["status"], label(uuid.UUID(r["id"]), existing, submitted), (r["match"] or {}).get("score"))
+        for r in push(device, *mutations)
+    ]
+
+    assert "one by one" not in caplog.text  # decided by the batch, not by its fallback
+
+    existing, collected = scene(shifted(XA, north_m=2000), "3502050002")
+    alone, submitted = [], []
+    for point, data in collected:
+        outcome = collect_building(point=point, **data)
+        submitted.append(outcome.record.pk if outcome.created else outcome.observation.submitted_id)
+        alone.append((
+            "applied" if outcome.created else "merged", label(outcome.record.pk, existing, submitted),
+            outcome.match.score if outcome.match and not outcome.created else None,
+        ))  # fmt: skip
+
+    assert together == alone
+    decided = [(status, where) for status, where, _score in together]
+    assert decided[:5] == [
+        ("applied", "m0"),
+        ("merged", "E0"),
+        ("merged", "E1"),
+        ("applied", "m3"),
+        ("applied", "m4"),
+    ]
+    assert decided[6:] == [("merged", "m0"), ("merged", "E2")]

@@ -2,7 +2,8 @@
 
 A device's batch of a thousand new buildings costs a thousand times the queries of one when each is
 collected alone. Here the batch is planned in memory from a few set-based reads (grids of every point,
-ids already given out, landlords, the candidates within reach of every point, taken under the cells' locks),
+ids already given out, landlords, and for every point the candidates within reach that no veto rules out,
+read under the cells' locks),
 decided in order — a building collected earlier in the batch is a candidate for the later ones, exactly as
 if they had come one by one — and written with one bulk statement per table: about a dozen queries, whatever
 the number of buildings.
@@ -82,15 +83,23 @@ def buildings_collect_batch(
             outcomes[index] = grid
         else:
             plans.append((index, grid, cell_of(location.x, location.y)))
-    codes = {submissions[i].data.get("address_code") or "" for i, _grid, _cell in plans} - {""}
-    cells = {c for _i, _grid, cell in plans for c in neighbourhood(cell)}
+    fields_of = [_fields(submissions[i], grid_id, cell) for i, grid_id, cell in plans]
+    codes = {fields["address_code"] for fields in fields_of} - {""}
+    nears = [neighbourhood(cell) for _i, _grid, cell in plans]
+    cells = {c for near in nears for c in near}
     advisory_xact_lock([("building-cell", c) for c in cells] + [("building-code", c) for c in codes])
     given_out = _ids_given_out([submissions[i].meta.submitted_id for i, _grid, _cell in plans])
     landlords = _canonical_people([submissions[i].data.get("landlord_id") for i, _grid, _cell in plans])
-    by_cell, by_code = _candidates(cells, codes, [location for _i, location in located])
+    spots = [_Spot(fields["location"].x, fields["location"].y) for fields in fields_of]
+    existing = _candidates(spots, fields_of)
+    # Buildings created earlier in the batch are candidates for the later ones, as if collected one by one.
+    created_by_cell: defaultdict[str, list[Building]] = defaultdict(list)
+    created_by_code: defaultdict[str, list[Building]] = defaultdict(list)
     writes = _Writes()
     decisions: list[tuple[int, dict[str, Any], Match | None, Building | None]] = []
-    for index, grid_id, cell in plans:
+    for (index, _grid, cell), fields, spot, near, candidates in zip(
+        plans, fields_of, spots, nears, existing, strict=True
+    ):
         submission = submissions[index]
         problem = _problem(submission, given_out, landlords)
         if problem is not None:
@@ -98,16 +107,15 @@ def buildings_collect_batch(
             continue
         if submission.meta.submitted_id is not None:
             given_out.add(submission.meta.submitted_id)
-        fields = _fields(submission, grid_id, cell)
-        match = _best_match(fields, by_cell, by_code)
+        match = _best_match(fields, spot, near, candidates, created_by_cell, created_by_code)
         if match and (match.deterministic or match.score >= settings.GRIDAPI_MATCH_BUILDING_AUTO):
             decisions.append((index, fields, match, None))
             continue
         building = Building(id=submission.meta.submitted_id or uuid7(), **fields)
         writes.buildings.append(building)
-        by_cell[cell].append(building)
+        created_by_cell[cell].append(building)
         if fields["address_code"]:
-            by_code[fields["address_code"]].append(building)
+            created_by_code[fields["address_code"]].append(building)
         decisions.append((index, fields, match, building))
     survivors = _locked_survivors(
         [match.record.pk for _i, _f, match, created in decisions if match is not None and created is None],
@@ -158,47 +166,60 @@ class _Candidate:
     use: str
 
 
-# Canonical buildings in the neighbourhood cells that lie within reach of a collected point (a box a little
-# larger than CANDIDATE_RADIUS_M: farther ones score 0 and cannot be chosen), and those with a collected
-# standard address code. One GiST probe per point instead of every building of seven cells per point.
+# For every collected point, the canonical buildings that could score above zero: those within reach in the
+# neighbourhood cells (a box a little larger than CANDIDATE_RADIUS_M: farther ones score 0) that no veto rules
+# out — a different standard address code, house number or block number (``score_building`` gives them 0) — and
+# those with the same standard address code wherever they are. One GiST probe per point; in a dense registry
+# the vetoes leave a handful of the dozens of buildings within reach, so few rows come back to be scored.
 _CANDIDATES = """
-SELECT b.id, ST_X(b.location), ST_Y(b.location), b.cell, b.address_norm, b.address_code, b.house_number,
+SELECT p.i, b.id, ST_X(b.location), ST_Y(b.location), b.cell, b.address_norm, b.address_code, b.house_number,
        b.block_number, b.name, b.use
-FROM unnest(%(xs)b::float8[], %(ys)b::float8[], %(dx)b::float8[], %(dy)b::float8[]) AS p(x, y, dx, dy)
+FROM unnest(%(xs)b::float8[], %(ys)b::float8[], %(dx)b::float8[], %(dy)b::float8[], %(houses)b::text[],
+            %(blocks)b::text[], %(codes)b::text[]) WITH ORDINALITY AS p(x, y, dx, dy, house, block, code, i)
 JOIN registry_building b
   ON b.location && ST_MakeEnvelope(p.x - p.dx, p.y - p.dy, p.x + p.dx, p.y + p.dy, 4326)
-WHERE b.merged_into_id IS NULL AND b.cell = ANY(%(cells)b::text[])
-UNION
-SELECT b.id, ST_X(b.location), ST_Y(b.location), b.cell, b.address_norm, b.address_code, b.house_number,
+WHERE b.merged_into_id IS NULL
+  AND (p.code = '' OR b.address_code = '')
+  AND (p.house = '' OR b.house_number = '' OR b.house_number = p.house)
+  AND (p.block = '' OR b.block_number = '' OR b.block_number = p.block)
+UNION ALL
+SELECT 0, b.id, ST_X(b.location), ST_Y(b.location), b.cell, b.address_norm, b.address_code, b.house_number,
        b.block_number, b.name, b.use
 FROM registry_building b
-WHERE b.merged_into_id IS NULL AND b.address_code = ANY(%(codes)b::text[])
+WHERE b.address_code = ANY(%(known_codes)b::text[]) AND b.merged_into_id IS NULL
 """
 
 
-def _candidates(
-    cells: set[str], codes: set[str], points: list[Any]
-) -> tuple[defaultdict[str, list[Any]], defaultdict[str, list[Any]]]:
-    """Candidates for every point of a batch, indexed by cell and by standard address code: one query."""
-    by_cell: defaultdict[str, list[Any]] = defaultdict(list)
-    by_code: defaultdict[str, list[Any]] = defaultdict(list)
-    if not points:
-        return by_cell, by_code
+def _candidates(spots: list[_Spot], fields: list[dict[str, Any]]) -> list[list[_Candidate]]:
+    """The existing candidates of each point of a batch (``fields`` of each building): one query.
+
+    The cells are left to the caller: a condition on the thousands of cells of a batch cost the planner more
+    than the few rows it removes.
+    """
+    found: list[list[_Candidate]] = [[] for _fields in fields]
+    if not fields:
+        return found
     # 5 % beyond the radius: the box is drawn with metres-per-degree figures a little off the haversine's.
-    boxes = [metres_to_degrees(CANDIDATE_RADIUS_M * 1.05, p.y) for p in points]
+    boxes = [metres_to_degrees(CANDIDATE_RADIUS_M * 1.05, spot.y) for spot in spots]
+    codes = [f["address_code"] for f in fields]
     params: dict[str, Any] = {
-        "cells": sorted(cells), "codes": sorted(codes), "xs": [p.x for p in points], "ys": [p.y for p in points],
+        "xs": [spot.x for spot in spots], "ys": [spot.y for spot in spots],
         "dx": [dx for dx, _dy in boxes], "dy": [dy for _dx, dy in boxes],
+        "houses": [f["house_number"] for f in fields], "blocks": [f["block_number"] for f in fields],
+        "codes": codes, "known_codes": sorted(set(codes) - {""}),
     }  # fmt: skip
     with bound_cursor() as cursor:
         cursor.execute(_CANDIDATES, params)
         rows = cursor.fetchall()
-    for pk, lon, lat, cell, *rest in rows:
+    with_code: defaultdict[str, list[int]] = defaultdict(list)
+    for index, code in enumerate(codes):
+        if code:
+            with_code[code].append(index)
+    for number, pk, lon, lat, cell, *rest in rows:
         candidate = _Candidate(pk, cell, _Spot(lon, lat), *rest)
-        by_cell[cell].append(candidate)
-        if candidate.address_code:
-            by_code[candidate.address_code].append(candidate)
-    return by_cell, by_code
+        for index in with_code[candidate.address_code] if number == 0 else (number - 1,):
+            found[index].append(candidate)
+    return found
 
 
 def _problem(
@@ -229,20 +250,24 @@ def _fields(submission: BuildingSubmission, grid_id: uuid.UUID, cell: str) -> di
 
 
 def _best_match(
-    fields: dict[str, Any], by_cell: dict[str, list[Any]], by_code: dict[str, list[Any]]
-) -> Match | None:
-    location = fields["location"]
+    fields: dict[str, Any], spot: _Spot, near: list[str], existing: list[_Candidate],
+    created_by_cell: dict[str, list[Building]], created_by_code: dict[str, list[Building]],
+) -> Match | None:  # fmt: skip
+    """The best of the point's existing candidates and the buildings created before it in the batch, within its
+    neighbourhood cells ``near`` (or with its standard address code)."""
+    code = fields["address_code"]
     evidence = BuildingEvidence(
-        lon=location.x, lat=location.y, address_norm=fields["address_norm"],
+        lon=spot.x, lat=spot.y, address_norm=fields["address_norm"],
         house_number=fields["house_number"] or None, block_number=fields["block_number"] or None,
-        address_code=fields["address_code"], name=fields["name"], use=fields["use"],
+        address_code=code, name=fields["name"], use=fields["use"],
     )  # fmt: skip
-    seen: dict[Any, Any] = {}
-    for cell in neighbourhood(fields["cell"]):
-        for candidate in by_cell.get(cell, ()):
-            seen[candidate.pk] = candidate
-    for candidate in by_code.get(fields["address_code"], ()) if fields["address_code"] else ():
-        seen[candidate.pk] = candidate
+    # Within reach but outside the neighbourhood cells: not a candidate when collected alone, nor here.
+    seen: dict[Any, Any] = {c.pk: c for c in existing if c.cell in near or (code and c.address_code == code)}
+    for cell in near:
+        for building in created_by_cell.get(cell, ()):
+            seen[building.pk] = building
+    for building in created_by_code.get(code, ()) if code else ():
+        seen[building.pk] = building
     return best([score_building(evidence, candidate) for candidate in seen.values()])
 
 
