@@ -7,11 +7,12 @@ import pytest
 from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from apps.core.bulk import bulk_insert
 from apps.core.ids import uuid7
 from apps.journal.models import JournalEntry
-from apps.registry.models import Building, Observation, Outcome
+from apps.registry.models import Building, Observation, Outcome, RecordType
 from tests.registry.conftest import XA, worker
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +60,25 @@ def test_geometries_json_arrays_and_database_defaults(worker: Any, territory: An
         None,
         observation.collected_at,
     )
+
+
+def test_values_not_of_the_column_type_are_prepared_as_save_would(worker: Any, territory: Any) -> None:
+    """Values already of a column's type go as they are; the rest through the field, as ``save`` would."""
+    grid = territory["HC-XY-XA-01"]
+    naive = dt.datetime(2026, 11, 20, 10, 3)  # noqa: DTZ001  # a naive time is read in the current time zone
+    as_text = uuid7()
+    observation = Observation(
+        id=str(as_text), record_type=RecordType.BUILDING, record_id=uuid7(), collector=worker, device_id="p",
+        collected_at=naive, location=Point(*XA, srid=4326), accuracy_m=8, payload_sealed="k.x",
+        outcome=Outcome.MERGED, score="0.75", reasons=[],
+    )  # fmt: skip
+    building = Building(id=uuid7(), grid_id=str(grid.pk), location=Point(*XA, srid=4326), cell="8a40",
+                        address="新垵村1号", address_norm="新垵村1号", floors=True)  # fmt: skip
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        bulk_insert([observation])
+    bulk_insert([building])
+    kept = Observation.objects.get(pk=as_text)
+    assert kept.collected_at == timezone.make_aware(naive)
+    assert (kept.record_type, kept.outcome, kept.score, kept.accuracy_m) == ("building", "merged", 0.75, 8.0)
+    stored = Building.objects.get(pk=building.pk)
+    assert (stored.grid_id, stored.floors) == (grid.pk, 1)
