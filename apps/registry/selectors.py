@@ -68,11 +68,23 @@ def resolve_alias(*, record_type: str, record_id: uuid.UUID) -> uuid.UUID | None
     )
 
 
-def building_candidates(*, cell: str, address_code: str) -> list[Building]:
-    """Canonical buildings in the cell's neighbourhood, or with the same standard address code: one query."""
-    condition = Q(cell__in=neighbourhood(cell))
+def building_candidates(
+    *, cell: str, address_code: str, house_number: str = "", block_number: str = ""
+) -> list[Building]:
+    """Canonical buildings in the cell's neighbourhood that no veto rules out, or with the same standard
+    address code: one query.
+
+    A different standard address code, house number or block number scores 0 whatever else agrees (see
+    ``score_building``), so such buildings are not read at all: in a dense neighbourhood most are.
+    """
+    near = Q(cell__in=neighbourhood(cell))
     if address_code:
-        condition |= Q(address_code=address_code)
+        near &= Q(address_code="")  # the same code is found below, wherever it is
+    if house_number:
+        near &= Q(house_number="") | Q(house_number=house_number)
+    if block_number:
+        near &= Q(block_number="") | Q(block_number=block_number)
+    condition = near | Q(address_code=address_code) if address_code else near
     return list(
         Building.objects.filter(condition, merged_into__isnull=True).only(
             "id", "location", "address_norm", "address_code", "house_number", "block_number", "name", "use"

@@ -102,12 +102,10 @@ def building_collect(
         name=fields["name"],
         use=fields["use"],
     )
-    match = best(
-        [
-            score_building(evidence, candidate)
-            for candidate in building_candidates(cell=cell, address_code=code)
-        ]
+    candidates = building_candidates(
+        cell=cell, address_code=code, house_number=fields["house_number"], block_number=fields["block_number"]
     )
+    match = best([score_building(evidence, candidate) for candidate in candidates])
     if match and (match.deterministic or match.score >= settings.GRIDAPI_MATCH_BUILDING_AUTO):
         _link_photos(data, match.record.pk, grid.pk)
         return absorb(
