@@ -273,17 +273,17 @@ def _leaving(removed: list[str], types: list[str], user_id: str) -> list[dict[st
     stones = []
     if RecordType.BUILDING in types:
         stones += [
-            _tombstone("building_text", pk, "out_of_scope")
+            _tombstone(RecordType.BUILDING, pk, "out_of_scope")
             for pk in Building.objects.filter(grid_id__in=removed).values_list("pk", flat=True)
         ]
     if RecordType.PERSON in types:
         stones += [
-            _tombstone("person_text", pk, "out_of_scope")
+            _tombstone(RecordType.PERSON, pk, "out_of_scope")
             for pk in Person.objects.filter(grid_id__in=removed).values_list("pk", flat=True)
         ]
     if RecordType.RESIDENCE in types:
         stones += [
-            _tombstone("residence", pk, "out_of_scope")
+            _tombstone(RecordType.RESIDENCE, pk, "out_of_scope")
             for pk in Residence.objects.filter(building__grid_id__in=removed).values_list("pk", flat=True)
         ]
     if EVENT in types:

@@ -82,7 +82,8 @@ def test_unassigned_grid_sends_out_of_scope_and_new_grid_sends_its_records(
     grid_assignment_end(assignment=worker.grid_assignments.get(), valid_to=today - dt.timedelta(days=1))
     grid_assignment_create(worker=worker, grid=territory["HC-SY-HH-01"], valid_from=today)
     changes, cursor = pull_all(device, cursor)
-    assert ids(changes, reason="out_of_scope") >= {str(building.pk), str(person.pk)}
+    assert ids(changes, reason="out_of_scope", type="building") >= {str(building.pk)}
+    assert ids(changes, reason="out_of_scope", type="person") >= {str(person.pk)}
     assert str(elsewhere.pk) in ids(changes, deleted=False)
 
 
