@@ -77,28 +77,28 @@ def buildings_collect_batch(
     ]
     located = [(i, s.meta.location) for i, s in enumerate(submissions) if s.meta.location is not None]
     grids = grids_at([location for _i, location in located], collector=collector)
-    plans: list[tuple[int, uuid.UUID, str]] = []
+    plans: list[tuple[int, uuid.UUID, _Spot, str]] = []  # (submission, grid, point, cell)
     for (index, location), grid in zip(located, grids, strict=True):
         if isinstance(grid, ValidationError):
             outcomes[index] = grid
         else:
-            plans.append((index, grid, cell_of(location.x, location.y)))
-    fields_of = [_fields(submissions[i], grid_id, cell) for i, grid_id, cell in plans]
+            spot = _Spot(location.x, location.y)
+            plans.append((index, grid, spot, cell_of(spot.x, spot.y)))
+    fields_of = [_fields(submissions[i], grid_id, cell) for i, grid_id, _spot, cell in plans]
     codes = {fields["address_code"] for fields in fields_of} - {""}
-    nears = [neighbourhood(cell) for _i, _grid, cell in plans]
+    nears = [neighbourhood(cell) for *_plan, cell in plans]
     cells = {c for near in nears for c in near}
     advisory_xact_lock([("building-cell", c) for c in cells] + [("building-code", c) for c in codes])
-    given_out = _ids_given_out([submissions[i].meta.submitted_id for i, _grid, _cell in plans])
-    landlords = _canonical_people([submissions[i].data.get("landlord_id") for i, _grid, _cell in plans])
-    spots = [_Spot(fields["location"].x, fields["location"].y) for fields in fields_of]
-    existing = _candidates(spots, fields_of)
+    given_out = _ids_given_out([submissions[i].meta.submitted_id for i, *_plan in plans])
+    landlords = _canonical_people([submissions[i].data.get("landlord_id") for i, *_plan in plans])
+    existing = _candidates([spot for _i, _grid, spot, _cell in plans], fields_of)
     # Buildings created earlier in the batch are candidates for the later ones, as if collected one by one.
     created_by_cell: defaultdict[str, list[Building]] = defaultdict(list)
     created_by_code: defaultdict[str, list[Building]] = defaultdict(list)
     writes = _Writes()
     decisions: list[tuple[int, dict[str, Any], Match | None, Building | None]] = []
-    for (index, _grid, cell), fields, spot, near, candidates in zip(
-        plans, fields_of, spots, nears, existing, strict=True
+    for (index, _grid, spot, cell), fields, near, candidates in zip(
+        plans, fields_of, nears, existing, strict=True
     ):
         submission = submissions[index]
         problem = _problem(submission, given_out, landlords)
