@@ -1,10 +1,12 @@
 """Reads of the registry: what each caller may see, alias resolution, matching candidates."""
 
 import datetime as dt
+import operator
 import uuid
+from functools import reduce
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 
 from apps.core.crypto import blind_index_candidates
 from apps.core.geo.cells import neighbourhood
@@ -92,6 +94,11 @@ def building_candidates(
     )
 
 
+# Fuzzy candidates scored per collection: a phone shared by a building's tenants (often the landlord's) or a
+# common name can block together hundreds of people.
+PERSON_CANDIDATES_READ = 50
+
+
 def person_candidates(
     *,
     name_key: str,
@@ -101,19 +108,32 @@ def person_candidates(
     passport: str,
     cell: str,
 ) -> list[Person]:
-    """Canonical people sharing a blocking key with the evidence: one query (a bitmap OR of indexes)."""
+    """Canonical people sharing a blocking key with the evidence: one query (a bitmap OR of indexes).
+
+    The people with the same ID number or passport, who decide alone, always come first; then namesakes,
+    then the rest, up to ``PERSON_CANDIDATES_READ`` in all, in id order among equals so the same registry
+    always gives the same candidates.
+    """
     # Without a birth date, namesakes are blocked by neighbourhood instead (people living close by).
     if birth_date:
-        condition = Q(name_key=name_key, birth_date=birth_date)
+        namesake = Q(name_key=name_key, birth_date=birth_date)
     else:
-        condition = Q(name_key=name_key, cell__in=neighbourhood(cell))
-    if id_number:
-        condition |= Q(id_number_index__in=blind_index_candidates(id_number))
+        namesake = Q(name_key=name_key, cell__in=neighbourhood(cell))
+    deciding = [
+        Q(**{f"{column}__in": blind_index_candidates(value)})
+        for column, value in (("id_number_index", id_number), ("passport_index", passport))
+        if value
+    ]
+    condition = reduce(operator.or_, deciding, namesake)
     if phone:
         condition |= Q(phone_index__in=blind_index_candidates(phone))
-    if passport:
-        condition |= Q(passport_index__in=blind_index_candidates(passport))
-    return list(Person.objects.filter(condition, merged_into__isnull=True)[:50])
+    ranks = [When(reduce(operator.or_, deciding), then=Value(0))] if deciding else []
+    rank = Case(*ranks, When(namesake, then=Value(1)), default=Value(2))
+    return list(
+        Person.objects.filter(condition, merged_into__isnull=True)
+        .annotate(candidate_rank=rank)
+        .order_by("candidate_rank", "pk")[:PERSON_CANDIDATES_READ]
+    )
 
 
 def buildings_of_people(person_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:

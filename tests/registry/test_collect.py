@@ -134,3 +134,19 @@ def test_personal_numbers_are_sealed_at_rest(collect_person: Callable[..., Any])
     assert row["pii_key_id"] == "t2"
     observation = Observation.objects.filter(record_id=person.pk).values().get()
     assert number not in str(observation)
+
+
+def test_same_id_number_decides_even_among_many_sharing_a_phone(collect_person: Callable[..., Any]) -> None:
+    # Floating tenants are often registered with their landlord's phone: more people share that key than the
+    # fuzzy candidates read per collection. The ID number still decides.
+    landlord_phone = "13900009999"
+    for seq in range(60):
+        collect_person(
+            name=f"租户{seq}", phone=landlord_phone, birth_date=dt.date(1980, 1, 1) + dt.timedelta(days=seq)
+        )
+    number = id_number(seq="321")
+    person = collect_person(name="赵敏", id_number=number, phone="13700001234").record
+    again = collect_person(name="赵敏", id_number=number, phone=landlord_phone)
+    assert again.outcome == "merged" and again.record.pk == person.pk
+    assert again.match.reasons == ["same ID number"]
+    assert Person.objects.filter(merged_into__isnull=True).count() == 61
