@@ -117,3 +117,17 @@ def test_unmerge_twice_or_after_a_later_merge_is_refused(
     with pytest.raises(Conflict):
         record_unmerge(event=first, actor=worker)
     assert Building.objects.filter(merged_into__isnull=True).count() == 3
+
+
+def test_unmerge_of_the_same_id_number_is_refused(collect_person: Callable[..., Any], worker: User) -> None:
+    from apps.core.errors import Conflict
+
+    number = id_number()
+    first = collect_person(name="陈伟", id_number=number).record
+    again = collect_person(name="陈伟", id_number=number, phone="13812345678")
+    assert again.outcome == "merged"
+    event = MergeEvent.objects.get(survivor_id=first.pk)
+    with pytest.raises(Conflict):
+        record_unmerge(event=event, actor=worker)
+    assert Person.objects.get(pk=again.submitted_id).merged_into_id == first.pk
+    assert MergeEvent.objects.get(pk=event.pk).undone_at is None

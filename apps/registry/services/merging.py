@@ -259,6 +259,10 @@ def record_unmerge(*, event: MergeEvent, actor: Any) -> tuple[Any, Any]:
     state = unseal_json(event.snapshot_sealed)
     before = state["survivor"]
     restore(survivor, {name: before[name] for name in [*state["filled"], *SNAPSHOT_EXTRA] if name in before})
+    if event.record_type == RecordType.PERSON and _id_number_held(merged, survivor):
+        raise Conflict(
+            _("Both records would hold the same ID number, which decides alone: they are one person.")
+        )
     survivor.version += 1
     survivor.save()
     merged.merged_into = None
@@ -281,6 +285,16 @@ def record_unmerge(*, event: MergeEvent, actor: Any) -> tuple[Any, Any]:
     event.undone_at, event.undone_by = timezone.now(), actor
     event.save(update_fields=["undone_at", "undone_by", "updated_at"])
     return survivor, merged
+
+
+def _id_number_held(merged: Person, survivor: Person) -> bool:
+    """Whether another canonical person — the survivor as restored, or anyone else — holds ``merged``'s ID
+    number (one canonical record per valid ID number)."""
+    index = merged.id_number_index
+    if not index:
+        return False
+    others = Person.objects.filter(id_number_index=index, merged_into__isnull=True).exclude(pk=survivor.pk)
+    return survivor.id_number_index == index or others.exists()
 
 
 @transaction.atomic
