@@ -1,6 +1,7 @@
 """Runs of new buildings are collected together: the same answers as one by one, in a bounded number of queries."""
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -181,6 +182,43 @@ def test_near_misses_are_queued_for_review_as_one_by_one(device: APIClient, coll
     assert ReviewItem.objects.count() == 4
 
 
+Scene = Callable[
+    [tuple[float, float], str], tuple[list[Any], list[tuple[tuple[float, float], dict[str, Any]]]]
+]
+
+
+def _label(record_id: Any, existing: list[Any], submitted: list[Any]) -> str:
+    if record_id in existing:
+        return f"E{existing.index(record_id)}"
+    return f"m{submitted.index(record_id)}"
+
+
+def _together_and_alone(
+    device: APIClient, collect_building: Any, scene: Scene, caplog: pytest.LogCaptureFixture
+) -> tuple[list[Any], list[Any]]:
+    """The scene's collections pushed in one batch, and the same scene elsewhere collected one by one:
+    (status, record as E<existing> or m<mutation>, score) of each."""
+    existing, collected = scene(XA, "3502050001")
+    mutations = [mutation("building", point=point, **data) for point, data in collected]
+    submitted = [uuid.UUID(m["id"]) for m in mutations]
+    together = [
+        (r["status"], _label(uuid.UUID(r["id"]), existing, submitted), (r["match"] or {}).get("score"))
+        for r in push(device, *mutations)
+    ]
+    assert "one by one" not in caplog.text  # decided by the batch, not by its fallback
+
+    existing, collected = scene(shifted(XA, north_m=2000), "3502050002")
+    alone, submitted = [], []
+    for point, data in collected:
+        outcome = collect_building(point=point, **data)
+        submitted.append(outcome.record.pk if outcome.created else outcome.observation.submitted_id)
+        alone.append((
+            "applied" if outcome.created else "merged", _label(outcome.record.pk, existing, submitted),
+            outcome.match.score if outcome.match and not outcome.created else None,
+        ))  # fmt: skip
+    return together, alone
+
+
 def test_vetoes_and_standard_codes_decide_as_one_by_one(
     device: APIClient, collect_building: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -209,31 +247,7 @@ def test_vetoes_and_standard_codes_decide_as_one_by_one(
         ]
         return [outcome.record.pk for outcome in existing], collected
 
-    def label(record_id: Any, existing: list[Any], submitted: list[Any]) -> str:
-        if record_id in existing:
-            return f"E{existing.index(record_id)}"
-        return f"m{submitted.index(record_id)}"
-
-    existing, collected = scene(XA, "3502050001")
-    mutations = [mutation("building", point=point, **data) for point, data in collected]
-    submitted = [uuid.UUID(m["id"]) for m in mutations]
-    together = [
-        (r["status"], label(uuid.UUID(r["id"]), existing, submitted), (r["match"] or {}).get("score"))
-        for r in push(device, *mutations)
-    ]
-
-    assert "one by one" not in caplog.text  # decided by the batch, not by its fallback
-
-    existing, collected = scene(shifted(XA, north_m=2000), "3502050002")
-    alone, submitted = [], []
-    for point, data in collected:
-        outcome = collect_building(point=point, **data)
-        submitted.append(outcome.record.pk if outcome.created else outcome.observation.submitted_id)
-        alone.append((
-            "applied" if outcome.created else "merged", label(outcome.record.pk, existing, submitted),
-            outcome.match.score if outcome.match and not outcome.created else None,
-        ))  # fmt: skip
-
+    together, alone = _together_and_alone(device, collect_building, scene, caplog)
     assert together == alone
     decided = [(status, where) for status, where, _score in together]
     assert decided[:5] == [
@@ -244,3 +258,49 @@ def test_vetoes_and_standard_codes_decide_as_one_by_one(
         ("applied", "m4"),
     ]
     assert decided[6:] == [("merged", "m0"), ("merged", "E2")]
+
+
+def test_what_a_merge_fills_in_decides_the_later_collections_of_the_batch(
+    device: APIClient, collect_building: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A standard code or a name that a merge fills in on an existing building counts for the collections
+    after it in the same batch, as it does one by one."""
+
+    def scene(origin: tuple[float, float], code: str) -> tuple[list[Any], list[Any]]:
+        existing = [
+            collect_building(point=origin, address="新垵村10号"),
+            collect_building(point=shifted(origin, north_m=300), address="新垵村20号"),
+        ]
+        collected = [
+            (
+                shifted(origin, east_m=5),
+                {"address": "新垵村10号", "address_code": f"{code}-10"},
+            ),  # fills E0's code
+            (
+                shifted(origin, east_m=6),
+                {"address": "新垵村10号", "address_code": f"{code}-11"},
+            ),  # another code
+            (
+                shifted(origin, north_m=150),
+                {"address": "新垵村77号", "address_code": f"{code}-10"},
+            ),  # E0's code, afar
+            (
+                shifted(origin, east_m=3, north_m=300),
+                {"address": "新垵村20号", "name": "林宅"},
+            ),  # fills E1's name
+            (
+                shifted(origin, east_m=9, north_m=300),
+                {"address": "新垵村20号", "name": "陈宅"},
+            ),  # another name
+        ]
+        return [outcome.record.pk for outcome in existing], collected
+
+    together, alone = _together_and_alone(device, collect_building, scene, caplog)
+    assert together == alone
+    assert [(status, where) for status, where, _score in together] == [
+        ("merged", "E0"),
+        ("applied", "m1"),
+        ("merged", "E0"),
+        ("merged", "E1"),
+        ("applied", "m4"),
+    ]

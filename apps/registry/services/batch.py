@@ -95,6 +95,8 @@ def buildings_collect_batch(
     # Buildings created earlier in the batch are candidates for the later ones, as if collected one by one.
     created_by_cell: defaultdict[str, list[Building]] = defaultdict(list)
     created_by_code: defaultdict[str, list[Building]] = defaultdict(list)
+    # What merges earlier in the batch fill in on their survivors and scoring reads, as one by one would see it.
+    filled = _Filled()
     writes = _Writes()
     decisions: list[tuple[int, dict[str, Any], Match | None, Building | None]] = []
     for (index, _grid, spot, cell), fields, near, candidates in zip(
@@ -107,9 +109,10 @@ def buildings_collect_batch(
             continue
         if submission.meta.submitted_id is not None:
             given_out.add(submission.meta.submitted_id)
-        match = _best_match(fields, spot, near, candidates, created_by_cell, created_by_code)
+        match = _best_match(fields, spot, near, candidates, created_by_cell, created_by_code, filled)
         if match and (match.deterministic or match.score >= settings.GRIDAPI_MATCH_BUILDING_AUTO):
             decisions.append((index, fields, match, None))
+            filled.merge(match.record, fields)
             continue
         building = Building(id=submission.meta.submitted_id or uuid7(), **fields)
         writes.buildings.append(building)
@@ -249,25 +252,65 @@ def _fields(submission: BuildingSubmission, grid_id: uuid.UUID, cell: str) -> di
     }
 
 
+# The fields a merge may fill in on its survivor that scoring reads (house and block numbers are never filled).
+_SCORED_FILLABLE = ("address_code", "name", "use")
+
+
+class _Filled:
+    """The scored fields of the buildings that absorbed a collection earlier in the batch, as filled in then.
+
+    A survivor's rows are updated only when the batch is written; until then the later collections of the batch
+    see, through this, what they would have read one by one: a standard code just filled in vetoes another code
+    and finds this building from afar, a name just filled in counts against another name.
+    """
+
+    def __init__(self) -> None:
+        self.fields: dict[uuid.UUID, dict[str, Any]] = {}
+        self.by_code: dict[str, dict[uuid.UUID, Any]] = defaultdict(dict)  # the survivors by filled-in code
+
+    def merge(self, survivor: Any, incoming: dict[str, Any]) -> None:
+        """``survivor`` absorbs a collection of ``incoming`` fields: fill in what it lacks (``fill_in``'s rule)."""
+        current = self.fields.get(survivor.pk) or {name: getattr(survivor, name) for name in _SCORED_FILLABLE}
+        for name in _SCORED_FILLABLE:
+            if current[name] in (None, "", []) and incoming.get(name) not in (None, "", []):
+                current[name] = incoming[name]
+        self.fields[survivor.pk] = current
+        if current["address_code"]:
+            self.by_code[current["address_code"]][survivor.pk] = survivor
+
+    def seen_as(self, building: Any) -> Any:
+        """``building`` (an existing candidate or a building created in the batch) as scoring sees it now."""
+        if building.pk not in self.fields:
+            return building
+        location = building.location
+        return _Candidate(
+            pk=building.pk, cell=building.cell, location=_Spot(location.x, location.y),
+            address_norm=building.address_norm, house_number=building.house_number,
+            block_number=building.block_number, **self.fields[building.pk],
+        )  # fmt: skip
+
+
 def _best_match(
     fields: dict[str, Any], spot: _Spot, near: list[str], existing: list[_Candidate],
-    created_by_cell: dict[str, list[Building]], created_by_code: dict[str, list[Building]],
+    created_by_cell: dict[str, list[Building]], created_by_code: dict[str, list[Building]], filled: _Filled,
 ) -> Match | None:  # fmt: skip
     """The best of the point's existing candidates and the buildings created before it in the batch, within its
-    neighbourhood cells ``near`` (or with its standard address code)."""
+    neighbourhood cells ``near`` (or with its standard address code), as merges earlier in the batch left them."""
     code = fields["address_code"]
     evidence = BuildingEvidence(
         lon=spot.x, lat=spot.y, address_norm=fields["address_norm"],
         house_number=fields["house_number"] or None, block_number=fields["block_number"] or None,
         address_code=code, name=fields["name"], use=fields["use"],
     )  # fmt: skip
+    now = [filled.seen_as(c) for c in existing]
     # Within reach but outside the neighbourhood cells: not a candidate when collected alone, nor here.
-    seen: dict[Any, Any] = {c.pk: c for c in existing if c.cell in near or (code and c.address_code == code)}
+    seen: dict[Any, Any] = {c.pk: c for c in now if c.cell in near or (code and c.address_code == code)}
     for cell in near:
         for building in created_by_cell.get(cell, ()):
-            seen[building.pk] = building
-    for building in created_by_code.get(code, ()) if code else ():
-        seen[building.pk] = building
+            seen[building.pk] = filled.seen_as(building)
+    if code:
+        for building in [*created_by_code.get(code, ()), *filled.by_code.get(code, {}).values()]:
+            seen[building.pk] = filled.seen_as(building)
     return best([score_building(evidence, candidate) for candidate in seen.values()])
 
 
