@@ -77,9 +77,14 @@ def normalise_name(name: str) -> str:
     return re.sub(r"[\s·•.]+", "", unicodedata.normalize("NFKC", name or ""))
 
 
+# Keys are compared whole: a name long enough to reach the limit (a hundred characters may spell six hundred
+# letters) is told apart by its first ones.
+NAME_KEY_LENGTH = 200
+
+
 def name_key(name: str) -> str:
     """Toneless pinyin of a name: homophones and traditional/simplified variants share a key."""
-    return "".join(lazy_pinyin(normalise_name(name))).lower()
+    return "".join(lazy_pinyin(normalise_name(name))).lower()[:NAME_KEY_LENGTH]
 
 
 def edit_distance_at_most_one(a: str, b: str) -> bool:

@@ -23,6 +23,8 @@ class Match:
     score: float
     reasons: list[str] = field(default_factory=list)
     deterministic: bool = False
+    # Among deterministic matches, the stronger key wins: an ID number over a passport (both 1.0).
+    precedence: int = 0
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def score_person(
     """Score an existing person against what was collected."""
     if evidence.id_number_index and candidate.id_number_index:
         if evidence.id_number_index == candidate.id_number_index:
-            return Match(candidate, 1.0, ["same ID number"], deterministic=True)
+            return Match(candidate, 1.0, ["same ID number"], deterministic=True, precedence=1)
         return Match(candidate, 0.0, ["different ID numbers"])
     if evidence.passport_index and candidate.passport_index:
         if evidence.passport_index == candidate.passport_index:
@@ -137,4 +139,4 @@ def best(matches: list[Match]) -> Match | None:
     scored = [m for m in matches if m.score > 0]
     if not scored:
         return None
-    return max(scored, key=lambda m: (m.deterministic, m.score, str(m.record.pk)))
+    return max(scored, key=lambda m: (m.deterministic, m.precedence, m.score, str(m.record.pk)))

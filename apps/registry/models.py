@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.ids import uuid7
 from apps.core.models import BaseModel
+from apps.core.text import NAME_KEY_LENGTH
 
 
 class RecordType(models.TextChoices):
@@ -90,7 +91,9 @@ class Person(CanonicalRecord):
     """A real person (实有人口). Personal numbers are stored sealed, with keyed blind indexes for lookup."""
 
     name = models.CharField(_("name"), max_length=100)
-    name_key = models.CharField(max_length=200, db_index=True, help_text="Toneless pinyin of the name.")
+    name_key = models.CharField(
+        max_length=NAME_KEY_LENGTH, db_index=True, help_text="Toneless pinyin of the name."
+    )
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     id_number_sealed = models.TextField(blank=True)

@@ -20,6 +20,7 @@ from apps.core.identity import (
     parse_id_number,
     validate_phone,
 )
+from apps.core.text import house_key, normalise_address
 
 from ..models import (
     MERGEABLE_CHOICES,
@@ -80,6 +81,10 @@ class PolygonInputField(serializers.Field):
             geometry = GEOSGeometry(__import__("json").dumps(data), srid=4326)
         except Exception as exc:
             raise serializers.ValidationError(_("Unreadable polygon.")) from exc
+        if geometry.hasz:
+            raise serializers.ValidationError(
+                _("Coordinates must be [longitude, latitude], without heights.")
+            )
         if not isinstance(geometry, Polygon) or not geometry.valid:
             reason = geometry.valid_reason if isinstance(geometry, Polygon) else "not a polygon"
             raise serializers.ValidationError(_("Invalid polygon: %(reason)s") % {"reason": reason})
@@ -115,6 +120,21 @@ class BuildingDataSerializer(serializers.Serializer[Any]):
     photos = serializers.ListField(
         child=serializers.RegexField(r"^[0-9a-f]{64}$"), required=False, max_length=20, default=list
     )
+
+    def validate_address(self, value: str) -> str:
+        """The address as it will be kept: normalised, with its house and block numbers within their columns."""
+        norm = normalise_address(value)
+        house, block = house_key(norm)
+        for part, text, label in (
+            ("address_norm", norm, _("The address")), ("house_number", house, _("The house number")),
+            ("block_number", block, _("The block number")),
+        ):  # fmt: skip
+            limit = getattr(Building._meta.get_field(part), "max_length", None)
+            if text and limit is not None and len(text) > limit:
+                raise serializers.ValidationError(
+                    _("%(part)s is too long: at most %(limit)d characters.") % {"part": label, "limit": limit}
+                )
+        return value
 
 
 class BuildingCollectSerializer(CollectMetaSerializer, BuildingDataSerializer):

@@ -6,7 +6,7 @@ from .buildings import building_collect, building_update
 from .common import CollectOutcome, ObservationMeta
 from .merging import record_merge, record_unmerge, review_decide
 from .people import person_collect, person_update
-from .residences import residence_collect, residence_end
+from .residences import residence_collect, residence_end, residence_update
 
 __all__ = [
     "BuildingSubmission",
@@ -22,5 +22,6 @@ __all__ = [
     "record_unmerge",
     "residence_collect",
     "residence_end",
+    "residence_update",
     "review_decide",
 ]

@@ -34,6 +34,7 @@ from .common import (
     CollectOutcome,
     ObservationMeta,
     grids_at,
+    id_lock,
     new_alias,
     new_observation,
     new_review,
@@ -88,7 +89,11 @@ def buildings_collect_batch(
     codes = {fields["address_code"] for fields in fields_of} - {""}
     nears = [neighbourhood(cell) for *_plan, cell in plans]
     cells = {c for near in nears for c in near}
-    advisory_xact_lock([("building-cell", c) for c in cells] + [("building-code", c) for c in codes])
+    advisory_xact_lock(
+        [("building-cell", c) for c in cells]
+        + [("building-code", c) for c in codes]
+        + [key for i, *_plan in plans for key in id_lock(submissions[i].meta.submitted_id)]
+    )
     given_out = _ids_given_out([submissions[i].meta.submitted_id for i, *_plan in plans])
     landlords = _canonical_people([submissions[i].data.get("landlord_id") for i, *_plan in plans])
     existing = _candidates([spot for _i, _grid, spot, _cell in plans], fields_of)

@@ -25,6 +25,7 @@ from .common import (
     alias_add,
     check_new_id,
     grid_at,
+    id_lock,
     locked_for_update,
     move_to,
     queue_review,
@@ -76,7 +77,9 @@ def building_collect(
     cell = cell_of(meta.location.x, meta.location.y)
     code = data.get("address_code") or ""
     advisory_xact_lock(
-        [("building-cell", c) for c in neighbourhood(cell)] + ([("building-code", code)] if code else [])
+        [("building-cell", c) for c in neighbourhood(cell)]
+        + ([("building-code", code)] if code else [])
+        + id_lock(meta.submitted_id)
     )
     check_new_id(record_type=RecordType.BUILDING, record_id=meta.submitted_id)
     _check_landlord(data.get("landlord_id"))
@@ -136,11 +139,23 @@ def building_update(
     payload: dict[str, Any],
 ) -> Building:  # fmt: skip
     """Apply ``changes`` if the building is still at ``expected_version`` (else 412)."""
+    code = changes.get("address_code") or ""
+    if code:  # before the row, in the order collections take them
+        advisory_xact_lock([("building-code", code)])
     building = locked_for_update(
         record=building, expected_version=expected_version, changes=changes, editable=EDITABLE
     )
     previous_grid = building.grid_id
     _check_landlord(changes.get("landlord_id"))
+    if (
+        code
+        and Building.objects.filter(address_code=code, merged_into__isnull=True)
+        .exclude(pk=building.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {"address_code": [_("Another building has this standard address code; merge them instead.")]}
+        )
     fields_changed = list(changes)
     if "address" in changes:
         for name, value in _address_fields(changes.pop("address")).items():

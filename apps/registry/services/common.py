@@ -113,6 +113,12 @@ def grids_at(points: list[Point], *, collector: Any) -> list[uuid.UUID | Validat
     return answers
 
 
+def id_lock(record_id: uuid.UUID | None) -> list[tuple[str, str]]:
+    """The advisory lock of a record id a device made, taken with the collection's other locks (in one
+    statement, so that they are all taken in the global order): two devices sending one id at once."""
+    return [("record-id", str(record_id))] if record_id is not None else []
+
+
 def check_new_id(*, record_type: str, record_id: uuid.UUID | None) -> None:
     if record_id is not None and RecordAlias.objects.filter(alias=record_id).exists():
         raise ValidationError({"id": [_("This id is already used by another record.")]})

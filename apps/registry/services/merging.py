@@ -259,9 +259,11 @@ def record_unmerge(*, event: MergeEvent, actor: Any) -> tuple[Any, Any]:
     state = unseal_json(event.snapshot_sealed)
     before = state["survivor"]
     restore(survivor, {name: before[name] for name in [*state["filled"], *SNAPSHOT_EXTRA] if name in before})
-    if event.record_type == RecordType.PERSON and _id_number_held(merged, survivor):
+    if _key_held(event.record_type, merged, survivor):
         raise Conflict(
-            _("Both records would hold the same ID number, which decides alone: they are one person.")
+            _(
+                "Apart, the two records would share a key that decides alone (ID number or standard address code)."
+            )
         )
     survivor.version += 1
     survivor.save()
@@ -287,14 +289,21 @@ def record_unmerge(*, event: MergeEvent, actor: Any) -> tuple[Any, Any]:
     return survivor, merged
 
 
-def _id_number_held(merged: Person, survivor: Person) -> bool:
-    """Whether another canonical person — the survivor as restored, or anyone else — holds ``merged``'s ID
-    number (one canonical record per valid ID number)."""
-    index = merged.id_number_index
-    if not index:
+# The keys that decide alone, one canonical record each (unique constraints of the models).
+_DECIDING_KEY: dict[str, str] = {RecordType.PERSON: "id_number_index", RecordType.BUILDING: "address_code"}
+
+
+def _key_held(record_type: str, merged: Any, survivor: Any) -> bool:
+    """Whether another canonical record — the survivor as restored, or any other — holds ``merged``'s deciding
+    key, so that undoing the merge would make two canonical records of one key."""
+    column = _DECIDING_KEY[record_type]
+    key = getattr(merged, column)
+    if not key:
         return False
-    others = Person.objects.filter(id_number_index=index, merged_into__isnull=True).exclude(pk=survivor.pk)
-    return survivor.id_number_index == index or others.exists()
+    others = (
+        MODELS[record_type].objects.filter(**{column: key}, merged_into__isnull=True).exclude(pk=survivor.pk)
+    )
+    return getattr(survivor, column) == key or others.exists()
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ from .common import (
     alias_add,
     check_new_id,
     grid_at,
+    id_lock,
     locked_for_update,
     move_to,
     queue_review,
@@ -94,7 +95,7 @@ def person_collect(*, data: dict[str, Any], meta: ObservationMeta, payload: dict
         lock = ("person-passport", numbers["passport_index"])
     else:
         lock = ("person-name", key)
-    advisory_xact_lock([lock])
+    advisory_xact_lock([lock, *id_lock(meta.submitted_id)])
     check_new_id(record_type=RecordType.PERSON, record_id=meta.submitted_id)
     fields: dict[str, Any] = {
         "name": normalise_name(data["name"]),
@@ -163,6 +164,8 @@ def person_update(
     payload: dict[str, Any],
 ) -> Person:  # fmt: skip
     """Apply ``changes`` if the person is still at ``expected_version`` (else 412)."""
+    if changes.get("id_number"):  # before the row, in the order collections of that number take them
+        advisory_xact_lock([("person-id", blind_index(changes["id_number"]))])
     person = locked_for_update(
         record=person, expected_version=expected_version, changes=changes, editable=EDITABLE
     )

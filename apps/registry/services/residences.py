@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from apps.core.errors import Conflict
 from apps.journal.models import Change
 from apps.journal.services import journal_record
 
@@ -30,6 +31,8 @@ def residence_collect(
         .first()
     )
     if existing is not None:
+        if until and until < (since or existing.since or until):
+            raise ValidationError({"until": [_("Must not be before since.")]})
         changed = False
         for name, value in (("relation", relation), ("since", since or existing.since), ("until", until)):
             if getattr(existing, name) != value:
@@ -51,12 +54,42 @@ def residence_collect(
 def residence_end(*, residence: Residence, until: dt.date) -> Residence:
     """The person moved out on ``until``."""
     residence = Residence.objects.select_for_update().select_related("building").get(pk=residence.pk)
+    if residence.until is not None:
+        raise Conflict(
+            _("This residence already ended on %(until)s.") % {"until": residence.until.isoformat()}
+        )
     if residence.since and until < residence.since:
         raise ValidationError({"until": [_("Must not be before since.")]})
     residence.until = until
     residence.version += 1
     residence.save(update_fields=["until", "version", "updated_at"])
     _journal(residence, Change.UPDATED, residence.building.grid_id, fields=["until"])
+    return residence
+
+
+# What a device may correct of a residence it collected (who lives where is a new residence).
+RESIDENCE_EDITABLE = ("room", "relation", "since", "until")
+
+
+@transaction.atomic
+def residence_update(*, residence: Residence, changes: dict[str, Any]) -> Residence:
+    """Correct the room, relation or dates of ``residence``; unchanged values are left alone."""
+    residence = Residence.objects.select_for_update().select_related("building").get(pk=residence.pk)
+    unknown = set(changes) - set(RESIDENCE_EDITABLE)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed.")] for name in sorted(unknown)})
+    changed = [
+        name for name in RESIDENCE_EDITABLE if name in changes and changes[name] != getattr(residence, name)
+    ]
+    if not changed:
+        return residence
+    for name in changed:
+        setattr(residence, name, changes[name])
+    if residence.since and residence.until and residence.until < residence.since:
+        raise ValidationError({"until": [_("Must not be before since.")]})
+    residence.version += 1
+    residence.save(update_fields=[*changed, "version", "updated_at"])
+    _journal(residence, Change.UPDATED, residence.building.grid_id, fields=changed)
     return residence
 
 
