@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from apps.events import selectors as events
-from apps.events.api.serializers import EventDataSerializer
+from apps.events.api.serializers import EventActionInputSerializer, EventDataSerializer
 from apps.events.lifecycle import actor_for
 from apps.events.services import ActionInput, ReportInput, action_params, event_act, event_report
 
@@ -76,15 +76,14 @@ def _act(*, user: Any, mutation: dict[str, Any], data: dict[str, Any]) -> dict[s
     event = events.event_by_any_id(user, given)
     if event is None:
         raise ValidationError({"id": [_("No such event among those you may see.")]})
-    action = data.get("action")
-    if not isinstance(action, str):
-        raise ValidationError({"data": {"action": [_("An event update names the action, e.g. verify.")]}})
-    note, photos = data.get("note", ""), data.get("photos", [])
-    if not isinstance(note, str) or not isinstance(photos, list):
-        raise ValidationError({"data": [_("note must be text and photos a list of sha256.")]})
+    try:  # the same checks as the REST action (photos as sha256, note length and characters, parameters)
+        given_action = EventActionInputSerializer().run_validation(data)
+    except ValidationError as exc:
+        raise ValidationError({"data": exc.detail}) from exc
     # The state machine, not the version, decides: a department may have acted while the device was offline.
     event = event_act(
         event=event, actor=actor_for(user, event), expected_version=None,
-        action=ActionInput(action=action, note=note[:4000], photos=[str(p) for p in photos][:20], params=action_params(data)),
+        action=ActionInput(action=given_action["action"], note=given_action["note"], photos=given_action["photos"],
+                           params=action_params(given_action)),
     )  # fmt: skip
     return _result(mutation["mutation_id"], "applied", id=str(event.pk), version=event.version)

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import APIException, ValidationError
@@ -45,7 +45,9 @@ from apps.registry.services import (
     person_update,
     residence_collect,
     residence_end,
+    residence_update,
 )
+from apps.registry.services.residences import RESIDENCE_EDITABLE
 
 from .events import event_mutation
 from .models import AppliedMutation, ConflictItem, ConflictStatus
@@ -81,8 +83,20 @@ def mutation_result(mutation_id: Any, status: str, **extra: Any) -> dict[str, An
     return {
         "mutation_id": str(mutation_id), "status": status, "id": extra.get("id"), "version": extra.get("version"),
         "merged_into": extra.get("merged_into"), "match": extra.get("match"), "conflicts": extra.get("conflicts", []),
-        "errors": extra.get("errors", {}),
+        "errors": _storable(extra.get("errors", {})),
     }  # fmt: skip
+
+
+def _storable(value: Any) -> Any:
+    """``value`` without NUL characters, which PostgreSQL's text and jsonb refuse (an error message may quote
+    the input that carried one)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
 
 
 def _errors(exc: Exception) -> dict[str, Any]:
@@ -220,6 +234,13 @@ def _apply_once(context: PushContext, mutation: dict[str, Any], digest: str) -> 
             )  # fmt: skip
     except (ValidationError, DjangoValidationError, APIException) as exc:
         result = mutation_result(mutation_id, "rejected", errors=_errors(exc))
+    except (IntegrityError, DataError):
+        # A constraint of the database refused what validation let through. Answering the mutation keeps the rest
+        # of the batch going: failing the request would make the device re-send the same batch for ever.
+        logger.exception("mutation %s was refused by the database", mutation_id)
+        result = mutation_result(
+            mutation_id, "rejected", errors={"non_field_errors": [_("The data could not be stored as sent.")]}
+        )
     with transaction.atomic():
         advisory_xact_lock([("mutation", str(mutation_id))])
         prior = AppliedMutation.objects.filter(pk=mutation_id).first()
@@ -301,7 +322,8 @@ def _dispatch(context: PushContext, mutation: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError(
                 {"op": [_("Buildings and people are not deleted from a device; report it instead.")]}
             )
-        residence = residence_end(residence=record, until=timezone.localdate())
+        # Ended already (by a colleague, or by this device's earlier delete): it stays as it ended.
+        residence = record if record.until else residence_end(residence=record, until=timezone.localdate())
         return mutation_result(mutation_id, "applied", id=str(residence.pk), version=residence.version)
     return _update(context, mutation, kind, record, meta)
 
@@ -371,11 +393,7 @@ def _update(
     if not isinstance(base, int) or isinstance(base, bool) or base < 1:
         raise ValidationError({"base_version": [_("Required for update: the version the device edited.")]})
     if kind == RecordType.RESIDENCE:
-        data = _validated(ResidenceInputSerializer, {"person_id": record.person_id, "building_id": record.building_id,
-                                                     "relation": record.relation, **(mutation.get("data") or {})})  # fmt: skip
-        if data.get("until") and data["until"] != record.until:
-            record = residence_end(residence=record, until=data["until"])
-        return mutation_result(mutation_id, "applied", id=str(record.pk), version=record.version)
+        return _residence_update(mutation, record)
     serializer = BuildingDataSerializer if kind == RecordType.BUILDING else PersonDataSerializer
     sent = mutation.get("data") or {}
     data = {
@@ -411,6 +429,24 @@ def _update(
     status = "conflict" if conflicts else "applied"
     return mutation_result(
         mutation_id, status, id=str(record.pk), version=record.version, conflicts=conflicts
+    )
+
+
+def _residence_update(mutation: dict[str, Any], residence: Any) -> dict[str, Any]:
+    """The fields a device changed of a residence: room, relation, dates (its person and building stay)."""
+    sent = mutation.get("data") or {}
+    data = _validated(ResidenceInputSerializer, {"person_id": residence.person_id, "building_id": residence.building_id,
+                                                 "relation": residence.relation, **sent})  # fmt: skip
+    for name, kind in (("person_id", RecordType.PERSON), ("building_id", RecordType.BUILDING)):
+        if name in sent and registry.resolve_alias(record_type=kind, record_id=data[name]) != getattr(
+            residence, name
+        ):
+            raise ValidationError({name: [_("A residence keeps its person and building: record a new one.")]})
+    residence = residence_update(
+        residence=residence, changes={name: data[name] for name in RESIDENCE_EDITABLE if name in sent}
+    )
+    return mutation_result(
+        mutation["mutation_id"], "applied", id=str(residence.pk), version=residence.version
     )
 
 

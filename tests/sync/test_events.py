@@ -94,3 +94,37 @@ def test_pull_carries_events_in_scope_and_out_of_scope_tombstones(
     live = {c["id"] for c in changes if not c["deleted"]}
     assert stones == {in_my_grid}  # the worker's own report stays with them
     assert elsewhere in live and mine not in stones
+
+
+def _handled_event(device: APIClient, department_client: Any) -> str:
+    event_id = push(device, event_mutation(category="dispute_neighbour", title="邻里纠纷"))[0]["id"]
+    community = department_client("HC-XY-XA-CW")
+    for action, extra in (("sign", {}), ("start", {}), ("report_handled", {"note": "已处理"})):
+        version = community.get(f"/api/v1/events/{event_id}/").json()["properties"]["version"]
+        response = community.post(f"/api/v1/events/{event_id}/actions/", {"action": action, **extra},
+                                  format="json", HTTP_IF_MATCH=f'"{version}"')  # fmt: skip
+        assert response.status_code == 200, response.content
+    return event_id
+
+
+def test_actions_in_a_push_are_checked_as_over_rest(
+    routing: Any, device: APIClient, department_client: Any
+) -> None:
+    event_id = _handled_event(device, department_client)
+    refused = [
+        {"note": "未处理\u0000完"},  # PostgreSQL text cannot hold NUL
+        {"photos": ["a" * 65]},
+        {"photos": [{"a": 1}]},
+        {"note": "长" * 4001},
+    ]
+    for extra in refused:
+        verify = mutation("event", "update", record_id=event_id, base=1, point=None, action="verify", ok=False,
+                          **extra)  # fmt: skip
+        (result,) = push(device, verify)
+        assert result["status"] == "rejected" and set(result["errors"]["data"]) == set(extra), result
+    assert Event.objects.get(pk=event_id).status == "handled"
+    verify = mutation("event", "update", record_id=event_id, base=1, point=None, action="verify", ok=True,
+                      photos=["b" * 64], note="已核实")  # fmt: skip
+    (result,) = push(device, verify)
+    assert result["status"] == "applied"
+    assert Event.objects.get(pk=event_id).status == "closed"

@@ -55,10 +55,8 @@ class PushView(APIView):
         size = int(request.META.get("CONTENT_LENGTH") or 0)
         if size > services.MAX_BATCH_BYTES:
             raise PayloadTooLarge(_("A batch may carry at most 5 MB."))
-        if (
-            isinstance(request.data, dict)
-            and len(request.data.get("mutations") or []) > services.MAX_MUTATIONS
-        ):
+        sent = request.data.get("mutations") if isinstance(request.data, dict) else None
+        if isinstance(sent, list) and len(sent) > services.MAX_MUTATIONS:
             raise PayloadTooLarge(_("A batch may carry at most 1,000 mutations."))
         user: Any = request.user
         key = request.headers.get("Idempotency-Key")
