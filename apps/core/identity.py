@@ -83,3 +83,12 @@ def mask_id_number(value: str) -> str:
 def mask_phone(value: str) -> str:
     """``138****5678``."""
     return value[:3] + "*" * (len(value) - 7) + value[-4:] if len(value) > 7 else "*" * len(value)
+
+
+def mask_passport(value: str) -> str:
+    """``E1*****78``: first and last two kept."""
+    return value[:2] + "*" * (len(value) - 4) + value[-2:] if len(value) > 4 else "*" * len(value)
+
+
+# The masks of the personal numbers, by their field names in the API.
+NUMBER_MASKS = {"id_number": mask_id_number, "phone": mask_phone, "passport_number": mask_passport}

@@ -23,8 +23,9 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.serializers import as_serializer_error
 
 from apps.core.bulk import bulk_insert
-from apps.core.crypto import blind_index
+from apps.core.crypto import blind_index, seal, unseal
 from apps.core.geo.crs import to_wgs84
+from apps.core.identity import NUMBER_MASKS
 from apps.core.locks import advisory_xact_lock
 from apps.journal.models import JournalEntry
 from apps.registry import selectors as registry
@@ -404,11 +405,12 @@ def _update(
     if meta.location is not None:
         data["location"] = meta.location
     server_changed = _server_changed_since(kind, record.pk, base) if base < record.version else set()
-    conflicts, changes = [], {}
+    conflicts, changes, kept = [], {}, {}
     for field, value in data.items():
         server_value, device_value = _comparable(record, field, value)
         if field in server_changed and server_value != device_value:
-            conflicts.append({"field": field, "device": sent.get(field, mutation.get("location")),
+            kept[field] = _kept_device_value(field, sent.get(field, mutation.get("location")))
+            conflicts.append({"field": field, "device": _shown_device_value(field, kept[field]),
                               "server": _shown(record, field), "server_version": record.version})  # fmt: skip
         elif server_value != device_value:
             changes[field] = value
@@ -423,7 +425,7 @@ def _update(
         )  # the value still holds at the version after this mutation
         ConflictItem.objects.create(
             record_type=kind, record_id=record.pk, grid_id=record.grid_id, field=conflict["field"],
-            device_value=conflict["device"], server_value=conflict["server"], base_version=base,
+            device_value=kept[conflict["field"]], server_value=conflict["server"], base_version=base,
             server_version=record.version, mutation_id=mutation_id, user=context.user,
         )  # fmt: skip
     status = "conflict" if conflicts else "applied"
@@ -448,6 +450,28 @@ def _residence_update(mutation: dict[str, Any], residence: Any) -> dict[str, Any
     return mutation_result(
         mutation["mutation_id"], "applied", id=str(residence.pk), version=residence.version
     )
+
+
+def _kept_device_value(field: str, value: Any) -> Any:
+    """A conflicting device value as the conflict keeps it: a personal number sealed, like the record's."""
+    return {"sealed": seal(value)} if field in NUMBER_MASKS and value else value
+
+
+def device_value_of(conflict: ConflictItem) -> Any:
+    """The device's value of ``conflict`` in full (for applying it)."""
+    value = conflict.device_value
+    return unseal(value["sealed"]) if conflict.field in NUMBER_MASKS and isinstance(value, dict) else value
+
+
+def _shown_device_value(field: str, kept: Any) -> Any:
+    """A conflict's device value as shown (to the device, and in the supervisors' queue): numbers masked."""
+    if field in NUMBER_MASKS and isinstance(kept, dict):
+        return NUMBER_MASKS[field](unseal(kept["sealed"]))
+    return kept
+
+
+def conflict_device_value_shown(conflict: ConflictItem) -> Any:
+    return _shown_device_value(conflict.field, conflict.device_value)
 
 
 def _shown(record: Any, field: str) -> Any:
@@ -482,7 +506,7 @@ def conflict_resolve(*, conflict: ConflictItem, keep: str, actor: Any) -> Confli
 
             value = PointInputField().to_internal_value(conflict.device_value)
         else:
-            value = _validated(serializer, {conflict.field: conflict.device_value}, partial=True)[
+            value = _validated(serializer, {conflict.field: device_value_of(conflict)}, partial=True)[
                 conflict.field
             ]
         update = building_update if conflict.record_type == RecordType.BUILDING else person_update

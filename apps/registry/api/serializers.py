@@ -16,6 +16,7 @@ from apps.core.identity import (
     PASSPORT_RE,
     IdentifierError,
     mask_id_number,
+    mask_passport,
     mask_phone,
     parse_id_number,
     validate_phone,
@@ -320,7 +321,7 @@ class PersonSerializer(serializers.ModelSerializer[Person]):
         return self._number(obj.phone_sealed, mask_phone)
 
     def get_passport_number(self, obj: Person) -> str | None:
-        return self._number(obj.passport_sealed, lambda v: v[:2] + "*" * (len(v) - 4) + v[-2:])
+        return self._number(obj.passport_sealed, mask_passport)
 
 
 class PersonDetailSerializer(PersonSerializer):

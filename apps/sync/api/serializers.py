@@ -2,12 +2,13 @@
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.geo.crs import Crs
 
 from ..models import ConflictItem
-from ..services import MAX_MUTATIONS
+from ..services import MAX_MUTATIONS, conflict_device_value_shown
 
 
 class MutationSerializer(serializers.Serializer[Any]):
@@ -70,7 +71,7 @@ class PullQuerySerializer(serializers.Serializer[Any]):
     types = serializers.CharField(required=False, default="building,person,residence,event")
 
     def validate_types(self, value: str) -> list[str]:
-        types = [t for t in value.split(",") if t]
+        types = list(dict.fromkeys(t for t in value.split(",") if t))  # once each: a type named twice is one
         unknown = sorted(set(types) - {"building", "person", "residence", "event"})
         if unknown or not types:
             raise serializers.ValidationError(f"Unknown types: {', '.join(unknown)}" if unknown else "Empty.")
@@ -96,10 +97,16 @@ class PullOutputSerializer(serializers.Serializer[Any]):
 
 
 class ConflictItemSerializer(serializers.ModelSerializer[ConflictItem]):
+    device_value = serializers.SerializerMethodField(help_text="Personal numbers are masked.")
+
     class Meta:
         model = ConflictItem
         fields = ["id", "record_type", "record_id", "field", "device_value", "server_value", "base_version",
                   "server_version", "mutation_id", "status", "resolution", "resolved_at", "created_at"]  # fmt: skip
+
+    @extend_schema_field(serializers.JSONField(allow_null=True))
+    def get_device_value(self, obj: ConflictItem) -> Any:
+        return conflict_device_value_shown(obj)
 
 
 class ConflictResolveSerializer(serializers.Serializer[Any]):
