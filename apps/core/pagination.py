@@ -4,7 +4,9 @@ from collections import OrderedDict
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 
@@ -18,6 +20,16 @@ class CursorPagination(pagination.CursorPagination):
         # Read per instance so settings overrides (and tests) apply.
         self.page_size = int(settings.API_PAGE_SIZE)
         self.max_page_size = int(settings.API_MAX_PAGE_SIZE)
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, DjangoValidationError) as exc:
+            # A cursor's position is only checked when the page is read: one that was not made here (say a
+            # word where the ordering is by number) is as invalid as an undecodable one.
+            if request.query_params.get(self.cursor_query_param):
+                raise NotFound(self.invalid_cursor_message) from exc
+            raise
 
 
 class GeoJsonCursorPagination(CursorPagination):

@@ -1,0 +1,130 @@
+"""Bad query parameters and forged list cursors are a 4xx, never a 5xx."""
+
+import base64
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+CASES = [
+    ("/api/v1/buildings/", {"bbox": "abc"}),
+    ("/api/v1/buildings/", {"bbox": "nan,nan,nan,nan"}),
+    ("/api/v1/buildings/", {"bbox": "118,24,inf,25"}),
+    ("/api/v1/buildings/", {"near": "nan,nan,100"}),
+    ("/api/v1/buildings/", {"near": "118.02,24.48,nan"}),
+    ("/api/v1/buildings/", {"near": "118.02,89.9999999,5000"}),
+    ("/api/v1/buildings/", {"near": "118.02,90,5000"}),
+    ("/api/v1/buildings/", {"near": "118.02,-90,5000"}),
+    ("/api/v1/buildings/", {"address": "\x00"}),
+    ("/api/v1/buildings/", {"use": "castle"}),
+    ("/api/v1/buildings/", {"page_size": "-1"}),
+    ("/api/v1/buildings/", {"page_size": "1000000000"}),
+    ("/api/v1/buildings/", {"page_size": "abc"}),
+    ("/api/v1/buildings/", {"cursor": "!!!"}),
+    ("/api/v1/people/", {"tags": "unknown"}),
+    ("/api/v1/people/", {"name": "\x00"}),
+    ("/api/v1/people/", {"community": "\x00"}),
+    ("/api/v1/residences/", {"person": "not-a-uuid"}),
+    ("/api/v1/residences/", {"current": "maybe"}),
+    ("/api/v1/events/", {"since": "yesterday"}),
+    ("/api/v1/events/", {"priority": "abc"}),
+    ("/api/v1/events/", {"status": "bogus"}),
+    ("/api/v1/events/", {"overdue": "abc"}),
+    ("/api/v1/events/", {"category": "\x00"}),
+    ("/api/v1/events/", {"near": "1e400,1,1"}),
+    ("/api/v1/territory/nodes/", {"simplify": "-1"}),
+    ("/api/v1/territory/nodes/", {"simplify": "nan"}),
+    ("/api/v1/territory/nodes/", {"simplify": "inf"}),
+    ("/api/v1/territory/nodes/", {"simplify": "abc"}),
+    ("/api/v1/territory/nodes/", {"within": "\x00"}),
+    ("/api/v1/territory/nodes/", {"level": "planet"}),
+    ("/api/v1/territory/nodes/HC-XY/", {"simplify": "nan"}),
+    ("/api/v1/territory/locate/", {"lon": "abc", "lat": "24.48"}),
+    ("/api/v1/territory/locate/", {"lon": "nan", "lat": "nan"}),
+    ("/api/v1/territory/locate/", {"lon": "118.02", "lat": "24.48", "crs": "gcj02x"}),
+    ("/api/v1/territory/locate/", {"lon": "nan", "lat": "24.48", "crs": "gcj02"}),
+    ("/api/v1/territory/locate/", {"lon": "nan", "lat": "24.48", "crs": "bd09"}),
+    ("/api/v1/territory/assignments/", {"active_on": "2026-02-30"}),
+    ("/api/v1/territory/assignments/", {"worker": "x"}),
+    ("/api/v1/departments/", {"level": "x"}),
+    ("/api/v1/departments/not-a-uuid/", {}),
+    ("/api/v1/departments/not-a-uuid/members/", {}),
+    ("/api/v1/sharing/access-log/", {"record_id": "x"}),
+    ("/api/v1/sharing/access-log/", {"since": "x"}),
+    ("/api/v1/sharing/access-log/", {"channel": "x"}),
+    ("/api/v1/sharing/access-log/", {"department": "x"}),
+    ("/api/v1/sharing/subscriptions/not-a-uuid/", {}),
+    ("/api/v1/sharing/deliveries/", {"endpoint": "x", "status": "x"}),
+    ("/api/v1/sharing/deliveries/not-a-uuid/", {}),
+    ("/api/v1/sharing/endpoints/not-a-uuid/", {}),
+    ("/api/v1/registry/reviews/", {"status": "x", "record_type": "x"}),
+    ("/api/v1/registry/reviews/not-a-uuid/", {}),
+    ("/api/v1/registry/merges/not-a-uuid/", {}),
+    ("/api/v1/sync/conflicts/", {"status": "x", "record_type": "x"}),
+    ("/api/v1/sync/conflicts/not-a-uuid/", {}),
+    ("/api/v1/residences/not-a-uuid/", {}),
+    ("/api/v1/people/not-a-uuid/", {}),
+    ("/api/v1/buildings/not-a-uuid/", {}),
+    ("/api/v1/events/notices/", {"page_size": "0"}),
+    ("/api/v1/sync/pull/", {"limit": "0"}),
+    ("/api/v1/sync/pull/", {"limit": "-1"}),
+    ("/api/v1/sync/pull/", {"limit": "1000000000"}),
+    ("/api/v1/sync/pull/", {"limit": "1e3"}),
+    ("/api/v1/sync/pull/", {"types": "castle"}),
+    ("/api/v1/sync/pull/", {"types": ","}),
+    ("/api/v1/sync/pull/", {"cursor": "abc"}),
+    ("/api/v1/sync/pull/", {"cursor": "a" * 5000}),
+    ("/api/v1/attachments/not-a-hash/", {}),
+    ("/api/v1/attachments/" + "0" * 64 + "/", {}),
+]
+
+
+@pytest.mark.parametrize(("path", "params"), CASES, ids=[f"{p}?{q}" for p, q in CASES])
+def test_bad_parameters_are_not_a_5xx(api_client: Any, admin_user: Any, path: str, params: dict) -> None:
+    client = api_client(admin_user)
+    client.raise_request_exception = False
+    response = client.get(path, params)
+    assert response.status_code < 500, (path, params, response.status_code)
+
+
+def forged_drf_cursor(position: str) -> str:
+    """A DRF cursor (base64 of the query string DRF encodes) with a chosen position."""
+    return base64.b64encode(f"p={position}".encode()).decode()
+
+
+def test_access_log_with_a_forged_cursor_is_not_a_500(api_client: Any, admin_user: Any) -> None:
+    client = api_client(admin_user)
+    client.raise_request_exception = False
+    response = client.get("/api/v1/sharing/access-log/", {"cursor": forged_drf_cursor("abc")})
+    assert response.status_code in {400, 404}, response.status_code
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/buildings/",
+        "/api/v1/people/",
+        "/api/v1/residences/",
+        "/api/v1/events/",
+        "/api/v1/registry/reviews/",
+        "/api/v1/registry/merges/",
+        "/api/v1/sync/conflicts/",
+        "/api/v1/territory/nodes/",
+        "/api/v1/territory/assignments/",
+        "/api/v1/departments/",
+        "/api/v1/sharing/subscriptions/",
+        "/api/v1/sharing/deliveries/",
+        "/api/v1/sharing/endpoints/",
+        "/api/v1/events/notices/",
+        "/api/v1/events/triage/",
+    ],
+)
+@pytest.mark.parametrize("position", ["abc", "2026-13-45", "99999999999999999999999"])
+def test_lists_with_a_forged_cursor_are_not_a_500(
+    api_client: Any, admin_user: Any, path: str, position: str
+) -> None:
+    client = api_client(admin_user)
+    client.raise_request_exception = False
+    response = client.get(path, {"cursor": forged_drf_cursor(position)})
+    assert response.status_code < 500, (path, position, response.status_code)
