@@ -230,9 +230,19 @@ class PersonViewSet(
     def get_queryset(self) -> QuerySet[Person]:
         return selectors.people_for(self.request.user).select_related("grid")
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        services.people_access_log(
+            user=request.user, people=page or [], channel=AccessChannel.REST, shown=services.LIST_VIEW
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         person = self.get_object()
         services.people_access_log(user=request.user, people=[person], channel=AccessChannel.REST)
+        services.residences_access_log(
+            user=request.user, residences=person.residences.all(), channel=AccessChannel.REST
+        )
         return self.detail_response(person, PersonDetailSerializer, reveal=True)
 
     @extend_schema(
@@ -288,6 +298,16 @@ class ResidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def get_queryset(self) -> QuerySet[Residence]:
         return selectors.residences_for(self.request.user)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        services.residences_access_log(user=request.user, residences=page or [], channel=AccessChannel.REST)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        residence = self.get_object()
+        services.residences_access_log(user=request.user, residences=[residence], channel=AccessChannel.REST)
+        return Response(self.get_serializer(residence).data)
 
     @extend_schema(
         request=ResidenceInputSerializer, responses={201: ResidenceSerializer, 200: ResidenceSerializer}

@@ -1,6 +1,6 @@
 """Writes to the registry. ``collect`` services are the single entry for the REST API and the mobile sync."""
 
-from .access import people_access_log
+from .access import LIST_VIEW, people_access_log, residences_access_log
 from .batch import BuildingSubmission, buildings_collect_batch
 from .buildings import building_collect, building_update
 from .common import CollectOutcome, ObservationMeta
@@ -9,6 +9,7 @@ from .people import person_collect, person_update
 from .residences import residence_collect, residence_end, residence_update
 
 __all__ = [
+    "LIST_VIEW",
     "BuildingSubmission",
     "CollectOutcome",
     "ObservationMeta",
@@ -23,5 +24,6 @@ __all__ = [
     "residence_collect",
     "residence_end",
     "residence_update",
+    "residences_access_log",
     "review_decide",
 ]
