@@ -54,6 +54,9 @@ class Cursor:
     snapshot_type: int = 0
     snapshot_after: str | None = None
     scope_version: int = 0
+    # The record types the cursor has sent; None for a cursor made before they were kept (or for a feed's
+    # webhook fan-out): then whatever is asked for now.
+    types: list[str] | None = None
 
     def encode(self) -> str:
         return signing.dumps(asdict(self), salt=CURSOR_SALT, compress=True)
@@ -268,6 +271,14 @@ def _snapshot_page(
     return changes
 
 
+def _user_id(owner: str) -> uuid.UUID | None:
+    """The user a cursor belongs to, or None for another owner (a department's feed)."""
+    try:
+        return uuid.UUID(owner)
+    except ValueError:
+        return None
+
+
 def _leaving(removed: list[str], types: list[str], user_id: str) -> list[dict[str, Any]]:
     """Tombstones for every record of grids that left the scope."""
     stones = []
@@ -287,12 +298,10 @@ def _leaving(removed: list[str], types: list[str], user_id: str) -> list[dict[st
             for pk in Residence.objects.filter(building__grid_id__in=removed).values_list("pk", flat=True)
         ]
     if EVENT in types:
-        stones += [
-            _tombstone(EVENT, pk, "out_of_scope")
-            for pk in Event.objects.filter(grid_id__in=removed)
-            .exclude(reporter_id=uuid.UUID(user_id))
-            .values_list("pk", flat=True)
-        ]
+        events = Event.objects.filter(grid_id__in=removed)
+        if reporter := _user_id(user_id):  # a device keeps its user's own reports wherever they lie
+            events = events.exclude(reporter_id=reporter)
+        stones += [_tombstone(EVENT, pk, "out_of_scope") for pk in events.values_list("pk", flat=True)]
     return stones
 
 
@@ -391,7 +400,7 @@ def scoped_pull(
     if token is None:
         horizon = journal_horizon()
         cursor = Cursor(user=owner, txid=horizon - 1, id=AFTER_ALL, grids=sorted(scope), snapshot=True,
-                        snapshot_grids=sorted(scope), scope_version=scope_version)  # fmt: skip
+                        snapshot_grids=sorted(scope), scope_version=scope_version, types=list(types))  # fmt: skip
     else:
         cursor = Cursor.decode(token, owner=owner)
     changes: list[dict[str, Any]] = []
@@ -400,8 +409,15 @@ def scoped_pull(
         if removed:
             changes += _leaving(removed, types, cursor.user)
             cursor.grids = sorted(set(cursor.grids) - set(removed))
-        if cursor.scope_version != scope_version:
+        # Types no longer asked for (or granted) leave the scope with every record of them; types newly asked
+        # for were never sent: the scope is sent again as a snapshot, as when the grant changes.
+        sent = types if cursor.types is None else cursor.types
+        dropped = [kind for kind in sent if kind not in types]
+        if dropped and cursor.grids:
+            changes += _leaving(cursor.grids, dropped, cursor.user)
+        if cursor.scope_version != scope_version or set(types) - set(sent):
             cursor.grids, cursor.scope_version = [], scope_version
+        cursor.types = list(types)
         added = sorted(set(scope) - set(cursor.grids))
         if added:
             cursor.grids = sorted(set(cursor.grids) | set(added))

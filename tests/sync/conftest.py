@@ -1,14 +1,18 @@
 """Helpers for sync tests: mutations as a device builds them."""
 
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db.models import Max
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
 from apps.core.ids import uuid7
+from apps.journal.models import JournalEntry
+from apps.journal.selectors import journal_horizon
 from tests.registry.conftest import XA, collect_building, collect_person, geo, id_number, shifted, worker
 
 __all__ = ["XA", "collect_building", "collect_person", "geo", "id_number", "shifted", "worker"]
@@ -55,3 +59,12 @@ def pull_all(client: APIClient, cursor: str | None = None, **params: Any) -> tup
 
 def new_id() -> uuid.UUID:
     return uuid7()
+
+
+def settle(timeout: float = 60.0) -> None:
+    """Wait until every journal entry is below the horizon, so a pull reads them all. The horizon is
+    cluster-wide: a long transaction of another session on the same PostgreSQL cluster holds pulls back."""
+    last = JournalEntry.objects.aggregate(last=Max("txid"))["last"] or 0
+    deadline = time.monotonic() + timeout
+    while journal_horizon() <= last and time.monotonic() < deadline:
+        time.sleep(0.2)

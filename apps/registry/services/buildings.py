@@ -9,15 +9,16 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from apps.attachments.services import attachments_link
+from apps.core.bulk import bulk_insert
 from apps.core.geo.cells import cell_of, neighbourhood
 from apps.core.ids import uuid7
 from apps.core.locks import advisory_xact_lock
 from apps.core.text import house_key, normalise_address
 from apps.journal.models import Change
-from apps.journal.services import journal_record
+from apps.journal.services import journal_entry, journal_record
 
 from ..matching import BuildingEvidence, best, score_building
-from ..models import Building, Outcome, Person, RecordType
+from ..models import Building, Outcome, Person, RecordType, Residence
 from ..selectors import building_candidates
 from .common import (
     CollectOutcome,
@@ -168,4 +169,18 @@ def building_update(
         record_type=RecordType.BUILDING, record=building, meta=meta, payload=payload, fields=fields_changed,
         previous_grid=previous_grid,
     )  # fmt: skip
+    if building.grid_id != previous_grid:
+        _residences_follow(building, previous_grid, meta.collector)
     return building
+
+
+def _residences_follow(building: Building, previous_grid: Any, actor: Any) -> None:
+    """The building moved to another grid: its residences, which lie in the building's grid, move with it
+    (a journal entry each, so that pulls and feeds of either grid hear of it)."""
+    bulk_insert([
+        journal_entry(
+            record_type=RecordType.RESIDENCE, record_id=pk, change=Change.MOVED, version=version,
+            grid_id=building.grid_id, previous_grid_id=previous_grid, actor=actor,
+        )
+        for pk, version in Residence.objects.filter(building=building).values_list("pk", "version")
+    ])  # fmt: skip
