@@ -24,7 +24,8 @@ class Attachment(models.Model):
 
 
 class AttachmentReference(models.Model):
-    """A record that references an attachment, with the grid that decides who may read it."""
+    """A record that references an attachment (whoever may see the record may read it), and the record's grid
+    when it was linked."""
 
     attachment_sha256 = models.CharField(max_length=64, db_index=True)
     record_type = models.CharField(max_length=16)

@@ -1,12 +1,27 @@
-"""Who may read an attachment: its uploader, and whoever may see a record that references it."""
+"""Who may read an attachment: its uploader, and whoever may see a record that references it.
 
+Records live in apps above this one, so each of those apps registers how to tell whether a caller may see one
+of its records referencing a photo (``attachment_readers_register``, from its ``AppConfig.ready``): what a
+caller may see is decided by the record's visibility now — where the record lies today, the events assigned
+to a department — not by where it lay when the photo was linked.
+"""
+
+from collections.abc import Callable
 from typing import Any
 
 from apps.core.permissions import role_of
-from apps.territory.models import Level, TerritoryNode
-from apps.territory.selectors import node_scope_q
 
-from .models import Attachment, AttachmentReference
+from .models import Attachment
+
+# (caller, sha256) → whether the caller may see a record that references the attachment.
+Reader = Callable[[Any, str], bool]
+_readers: list[Reader] = []
+
+
+def attachment_readers_register(reader: Reader) -> None:
+    """Let ``reader`` grant access to attachments (called once per app, at start)."""
+    if reader not in _readers:
+        _readers.append(reader)
 
 
 def attachment_for(*, user: Any, sha256: str) -> Attachment | None:
@@ -15,7 +30,6 @@ def attachment_for(*, user: Any, sha256: str) -> Attachment | None:
         return None
     if role_of(user) == "admin" or attachment.uploaded_by_id == getattr(user, "pk", None):
         return attachment
-    grids = TerritoryNode.objects.filter(node_scope_q(user), level=Level.GRID).values("pk")
-    if AttachmentReference.objects.filter(attachment_sha256=sha256, grid_id__in=grids).exists():
+    if any(reader(user, sha256) for reader in _readers):
         return attachment
     return None

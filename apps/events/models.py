@@ -7,6 +7,7 @@ data and invariants only.
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -239,6 +240,7 @@ class Event(BaseModel):
             models.Index(fields=["department", "status"], name="event_department_status"),
             models.Index(fields=["grid", "status"], name="event_grid_status"),
             models.Index(fields=["reporter", "reported_at"], name="event_reporter"),
+            GinIndex(fields=["photos"], name="event_photos"),  # who may read a photo
             models.Index(
                 fields=["territory_path"], name="event_territory_prefix", opclasses=["varchar_pattern_ops"]
             ),
@@ -298,6 +300,7 @@ class EventReport(BaseModel):
         verbose_name = _("event report")
         verbose_name_plural = _("event reports")
         ordering = ["reported_at"]
+        indexes = [GinIndex(fields=["photos"], name="event_report_photos")]
 
 
 class TimelineEntry(models.Model):
@@ -324,6 +327,7 @@ class TimelineEntry(models.Model):
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline entries")
         ordering = ["event_id", "id"]
+        indexes = [GinIndex(fields=["photos"], name="timeline_photos")]
 
 
 class NoticeKind(models.TextChoices):

@@ -12,7 +12,7 @@ from apps.registry import selectors as registry
 from apps.registry.models import RecordType
 from apps.territory.selectors import worker_grids
 
-from .models import Event, EventCategory, EventNotice, EventReport, Status
+from .models import Event, EventCategory, EventNotice, EventReport, Status, TimelineEntry
 
 
 def events_for(caller: Any) -> QuerySet[Event]:
@@ -104,3 +104,13 @@ def notices_for(caller: Any) -> QuerySet[EventNotice]:
     if role == "admin":
         return EventNotice.objects.all()
     return EventNotice.objects.none()
+
+
+def event_photo_visible(user: Any, sha256: str) -> bool:
+    """Whether ``user`` may see an event whose report, reports or timeline show the photo ``sha256``."""
+    shown = (
+        Q(photos__contains=[sha256])
+        | Q(pk__in=TimelineEntry.objects.filter(photos__contains=[sha256]).values("event_id"))
+        | Q(pk__in=EventReport.objects.filter(photos__contains=[sha256]).values("event_id"))
+    )
+    return events_for(user).filter(shown).exists()

@@ -144,3 +144,11 @@ def buildings_of_people(person_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[uuid
     ).values_list("person_id", "building_id"):
         result.setdefault(person_id, set()).add(building_id)
     return result
+
+
+def building_photo_visible(user: Any, sha256: str) -> bool:
+    """Whether ``user`` may see a building that references the photo ``sha256``."""
+    from apps.attachments.models import AttachmentReference
+
+    referencing = AttachmentReference.objects.filter(attachment_sha256=sha256, record_type="building")
+    return buildings_for(user).filter(pk__in=referencing.values("record_id")).exists()
