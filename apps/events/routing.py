@@ -51,7 +51,10 @@ def place(*, lon: float, lat: float, margin_m: float | None = None) -> Placement
         cursor.execute(_LOCATE_SQL, [lon, lat, Level.GRID.value, radius_deg])
         rows = cursor.fetchall()
     grid = next((GridHit(row[0], row[1], row[2]) for row in rows if row[3]), None)
-    near = [(row[1], float(row[4])) for row in rows if not row[3] and row[4] <= margin]
+    # Every other grid within the margin, including one that also contains the point (on the shared line, or
+    # in the small overlaps an import tolerates: 0 m away).
+    near = [(row[1], float(row[4]) if not row[3] else 0.0) for row in rows
+            if (grid is None or row[0] != grid.id) and (row[3] or row[4] <= margin)]  # fmt: skip
     return Placement(grid=grid, near=near)
 
 

@@ -97,9 +97,14 @@ def _named_department(action: ActionInput, event: Event) -> Department | None:
     code = action.params.get("department")
     if code in (None, ""):
         return None
-    department = Department.objects.filter(code=str(code), is_active=True).first()
+    department = (
+        Department.objects.filter(code=str(code), is_active=True).select_related("jurisdiction").first()
+    )
     if department is None:
         raise ValidationError({"department": [_("No active department with this code.")]})
+    # An event outside every grid has no territory: any department may take it by hand.
+    if event.territory_path and not event.territory_path.startswith(department.jurisdiction.path):
+        raise ValidationError({"department": [_("The event lies outside this department's jurisdiction.")]})
     return department
 
 
@@ -227,11 +232,15 @@ def _resume(event: Event, actor: Actor, action: ActionInput, now: dt.datetime) -
         raise Conflict(_("The event is not suspended."))
     calendar = work_calendar()
     paused = calendar.between(event.suspended_at, now)
-    # The clock stood still while suspended: every running deadline moves by the business time lost.
+    # The clock stood still while suspended: every running deadline moves by the business time lost — the
+    # handling deadline only by the part after signing, when it was set (an event may be signed while suspended).
+    signed_since = (
+        calendar.between(max(event.suspended_at, event.signed_at), now) if event.signed_at else paused
+    )
     for name in ("sign_by", "handle_by", "escalate_at"):
         deadline = getattr(event, name)
         if deadline is not None:
-            setattr(event, name, calendar.add(deadline, paused))
+            setattr(event, name, calendar.add(deadline, signed_since if name == "handle_by" else paused))
     event.suspended_at = None
     return Step(event.status, data={"paused_business_seconds": round(paused)})
 

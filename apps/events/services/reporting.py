@@ -17,6 +17,7 @@ from rest_framework.exceptions import ValidationError
 from apps.core.geo.crs import metres_to_degrees
 from apps.core.ids import uuid7
 from apps.core.locks import advisory_xact_lock
+from apps.core.permissions import role_of
 from apps.journal.models import Change
 
 from ..lifecycle import SYSTEM_ACTOR, Actor
@@ -138,6 +139,11 @@ def event_report(*, report: ReportInput, reporter: Any) -> ReportOutcome:
     produce one event with two reports.
     """
     _validate(report)
+    if report.resolved_on_site and role_of(reporter) != "grid_worker":
+        # Resolved on the spot closes the event unverified: the design leaves it to the worker who was there.
+        raise ValidationError(
+            {"resolved_on_site": [_("Only a grid worker on the spot resolves an event there.")]}
+        )
     _check_new_id(report.submitted_id)
     now = timezone.now()
     submitted_id = report.submitted_id or uuid7()  # time-ordered: lists page newest first by id
@@ -163,12 +169,16 @@ def _report_row(report: ReportInput, *, event: Event, reporter: Any, submitted_i
     )  # fmt: skip
 
 
+def priority_of(report_count: int) -> int:
+    """The priority that ``report_count`` reports of one event call for (only reports set it)."""
+    return next((p for threshold, p in PRIORITY_STEPS if report_count >= threshold), Priority.NORMAL)
+
+
 def _attach(*, report: ReportInput, reporter: Any, actor: Actor, event: Event, distance: float,
             submitted_id: uuid.UUID, now: dt.datetime) -> ReportOutcome:  # fmt: skip
     row = _report_row(report, event=event, reporter=reporter, submitted_id=submitted_id, now=now, original=False,
                       distance=distance)  # fmt: skip
-    count = event.report_count + 1
-    priority = next((p for threshold, p in PRIORITY_STEPS if count >= threshold), Priority.NORMAL)
+    priority = priority_of(event.report_count + 1)
     Event.objects.filter(pk=event.pk).update(
         report_count=F("report_count") + 1, version=F("version") + 1, updated_at=now,
         priority=max(priority, event.priority),

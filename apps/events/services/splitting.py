@@ -14,7 +14,7 @@ from apps.journal.models import Change
 from ..lifecycle import Actor
 from ..models import Event, EventReport, TimelineEntry
 from .common import event_journal, timeline_entry
-from .reporting import ReportInput, ReportOutcome, _create
+from .reporting import ReportInput, ReportOutcome, _create, priority_of
 
 
 @transaction.atomic
@@ -29,14 +29,16 @@ def event_report_split(
         )
     source = Event.objects.select_for_update().get(pk=report.event_id)
     now = now or timezone.now()
+    # Only reports raise the priority: with one fewer, it is what the remaining ones call for.
     Event.objects.filter(pk=source.pk).update(
-        report_count=F("report_count") - 1, version=F("version") + 1, updated_at=now
-    )
+        report_count=F("report_count") - 1, version=F("version") + 1, updated_at=now,
+        priority=priority_of(source.report_count - 1),
+    )  # fmt: skip
     source.refresh_from_db()
     timeline_entry(event=source, action="report_split", actor=actor, from_status=source.status,
                    to_status=source.status, at=now, note=note,
                    data={"report": str(report.pk), "new_event": str(report.submitted_id)}).save()  # fmt: skip
-    event_journal(event=source, change=Change.UPDATED, actor=actor, fields=["report_count"])
+    event_journal(event=source, change=Change.UPDATED, actor=actor, fields=["report_count", "priority"])
     data = ReportInput(
         category=report.category, title=report.title, location=report.location, description=report.description,
         photos=list(report.photos), submitted_id=report.submitted_id, device_id=report.device_id,
