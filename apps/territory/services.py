@@ -133,6 +133,9 @@ def _parse_feature(index: int, feature: Any, errors: list[FeatureError]) -> _Can
     except Exception as exc:  # shapely raises several types for malformed coordinates
         fail("bad_geometry", _("Unreadable geometry: %(reason)s") % {"reason": exc}, code)
         return None
+    if geometry.has_z:
+        fail("bad_coordinates", _("Coordinates must be [longitude, latitude], without heights."), code)
+        return None
     minx, miny, maxx, maxy = geometry.bounds if not geometry.is_empty else (0, 0, 0, 0)
     if geometry.is_empty or not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         fail("bad_coordinates", _("Coordinates must be WGS84 longitude/latitude and not empty."), code)
@@ -158,7 +161,15 @@ def _check_tree(candidates: list[_Candidate], errors: list[FeatureError]) -> dic
         for node in TerritoryNode.objects.filter(code__in=parent_codes).only("code", "level", "boundary")
     }
     tolerance_m = settings.GRIDAPI_TERRITORY_CONTAINMENT_TOLERANCE_M
+    # A node keeps its level: changing it could hang a node under its own descendants (levels only ever
+    # descend along the tree, so with fixed levels there is no cycle), and its children would be misplaced.
+    levels = dict(TerritoryNode.objects.filter(code__in=by_code).values_list("code", "level"))
     for c in candidates:
+        if levels.get(c.code, c.level) != c.level:
+            errors.append(FeatureError(c.index, c.code, "level_changed", _(
+                "This node is a %(was)s; a re-import may not make it a %(level)s."
+            ) % {"was": levels[c.code], "level": c.level}))  # fmt: skip
+            continue
         expected_parent_level = parent_level(c.level)
         if expected_parent_level is None:
             if c.parent_code:
@@ -355,6 +366,10 @@ def _apply(candidates: list[_Candidate], report: ImportReport) -> None:
                     TerritoryNode.objects.filter(path__startswith=old_path).exclude(pk=node.pk).update(
                         path=Concat(Value(path), Substr("path", len(old_path) + 1))
                     )
+                    # … and so do the nodes already read, which later features of the file may hang under.
+                    for known in [*parents.values(), *nodes.values()]:
+                        if known.pk != node.pk and known.path.startswith(old_path):
+                            known.path = path + known.path[len(old_path) :]
             else:
                 report.unchanged += 1
         nodes[c.code] = node
@@ -405,8 +420,16 @@ def grid_assignment_end(*, assignment: GridAssignment, valid_to: dt.date) -> Gri
     if valid_to < assignment.valid_from:
         raise ValidationError({"valid_to": [_("Must not be before valid_from.")]})
     assignment.valid_to = valid_to
-    assignment.save(update_fields=["valid_to", "updated_at"])
-    _journal_scope(assignment, None)
+    try:
+        with transaction.atomic():
+            assignment.save(update_fields=["valid_to", "updated_at"])
+            _journal_scope(assignment, None)
+    except IntegrityError as exc:
+        if "assignment_no_overlap" in str(exc):  # ended later than a later assignment of the pair begins
+            raise ValidationError(
+                {"valid_to": [_("The worker already serves this grid during part of this period.")]}
+            ) from exc
+        raise
     return assignment
 
 

@@ -1,6 +1,5 @@
 """Every change of a shareable record, and every change of scope, leaves a journal entry in its transaction."""
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +17,7 @@ from apps.registry.services import (
     residence_collect,
     residence_end,
 )
+from apps.territory.selectors import today
 from apps.territory.services import grid_assignment_end
 from tests.registry.conftest import XA, shifted
 
@@ -59,11 +59,11 @@ def test_residences_and_assignments_are_journalled(
     building = collect_building().record
     person = collect_person(name="王芳").record
     residence, _ = residence_collect(person=person, building=building, room="1", relation="tenant")
-    residence_end(residence=residence, until=dt.date(2026, 12, 1))
+    residence_end(residence=residence, until=today())
     assert changes(residence.pk) == [("created", 1), ("updated", 2)]
     assignment = worker.grid_assignments.get()
     assert changes(assignment.pk) == [("scope", 0)]
-    grid_assignment_end(assignment=assignment, valid_to=dt.date(2026, 12, 1))
+    grid_assignment_end(assignment=assignment, valid_to=today())  # the day it began: ended at once
     assert changes(assignment.pk) == [("scope", 0), ("scope", 0)]
 
 

@@ -3,6 +3,7 @@
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -66,10 +67,12 @@ def test_ending_an_assignment_removes_the_grid_from_tomorrow(
 ) -> None:
     worker = worker_of("HC-XY-XA-01")
     assignment = worker.grid_assignments.get()
-    with time_machine.travel(dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)):
-        grid_assignment_end(assignment=assignment, valid_to=dt.date(2026, 12, 1))
+    day = assignment.valid_from  # the worker was assigned today: ended the same day
+    noon = dt.datetime.combine(day, dt.time(12), tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(noon):
+        grid_assignment_end(assignment=assignment, valid_to=day)
         assert worker_grids(worker=worker).exists()
-    with time_machine.travel(dt.datetime(2026, 12, 2, 12, tzinfo=dt.UTC)):
+    with time_machine.travel(noon + dt.timedelta(days=1)):
         assert not worker_grids(worker=worker).exists()
 
 
