@@ -206,6 +206,9 @@ REST_FRAMEWORK = {
         "anon": env("GRIDAPI_THROTTLE_ANON", default="120/min"),
         "login": env("GRIDAPI_THROTTLE_LOGIN", default="10/min"),
     },
+    # Proxies in front of the web processes whose X-Forwarded-For entries are trusted: 0 (the default) reads
+    # the client's address from the connection, so a client cannot pick its own throttling identity.
+    "NUM_PROXIES": env.int("GRIDAPI_NUM_PROXIES", default=0),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.errors.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

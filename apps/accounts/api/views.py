@@ -27,8 +27,13 @@ class LoginRateThrottle(SimpleRateThrottle):
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if request.method != "POST" or not isinstance(request.data, dict):
             return None
-        username = request.data.get("username")
-        if not isinstance(username, str) or not username:
+        given = request.data.get("username")
+        # The name as sign-in reads it (DRF's CharField makes text of a number and trims whitespace): padding
+        # or retyping the name must not buy another round of guesses against the same account.
+        username = (
+            str(given).strip() if isinstance(given, str | int | float) and not isinstance(given, bool) else ""
+        )
+        if not username:
             return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
         # Hashed: a username is arbitrary text, a cache key must be short and plain.
         digest = hashlib.sha256(username[:150].lower().encode()).hexdigest()[:32]

@@ -22,7 +22,8 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from apps.core.crypto import unseal
 from apps.core.permissions import role_of
 
-from ..models import DeliveryStatus, WebhookDelivery
+from ..models import DeliveryStatus, Subscription, WebhookDelivery
+from ..projection import Catalogue, project
 from .endpoints import AddressRefusedError, _allowed_host, _checked_addresses, _split, endpoint_disable
 from .messages import _claim_lease, _enqueue_after_commit, delivery_body, webhook_id, webhook_signature
 
@@ -80,7 +81,7 @@ def _retry_after(value: str | None, now: dt.datetime) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # str.isdigit() also takes "²", which float() refuses
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -142,6 +143,17 @@ def _dead(delivery: WebhookDelivery, *, error: str, status: int | None = None) -
     return DeliveryStatus.DEAD
 
 
+def _to_current_grant(delivery: WebhookDelivery, subscription: Subscription) -> None:
+    """Cut a waiting delivery's record to what the subscription grants now: a grant narrowed since the fan-out
+    (a field withdrawn) is not sent on a retry. The cut payload is kept, so later attempts send the same bytes."""
+    payload, _revealed = project(
+        delivery.payload, granted=set(subscription.fields), catalogue=Catalogue.load()
+    )
+    if payload != delivery.payload:
+        delivery.payload = payload
+        delivery.save(update_fields=["payload"])
+
+
 def delivery_attempt(*, delivery_id: uuid.UUID) -> str:
     """Send one delivery if it is due and nobody else holds it; returns its status afterwards ("" if skipped).
 
@@ -158,10 +170,19 @@ def delivery_attempt(*, delivery_id: uuid.UUID) -> str:
     ).update(status=DeliveryStatus.SENDING, claimed_until=now + _claim_lease(), attempts=F("attempts") + 1)
     if claimed != 1:
         return ""  # delivered, dead, not due yet, or another worker has it
-    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("endpoint__department", "subscription__department").get(
+        pk=delivery_id
+    )
     endpoint = delivery.endpoint
     if not endpoint.is_active:
         return _dead(delivery, error="endpoint disabled")
+    if not endpoint.department.is_active:
+        return _dead(delivery, error="department inactive")
+    subscription = delivery.subscription
+    if subscription is not None:
+        if not (subscription.is_active and subscription.department.is_active):
+            return _dead(delivery, error="subscription ended")
+        _to_current_grant(delivery, subscription)
     try:
         url, headers, extensions = _pinned(endpoint.url)
     except (AddressRefusedError, ValueError) as exc:

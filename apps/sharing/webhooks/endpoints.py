@@ -35,9 +35,12 @@ def _allowed_host(host: str) -> bool:
 
 
 def _address_problem(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    # ``::ffff:127.0.0.1`` reaches 127.0.0.1, and Python 3.11 does not call it loopback: judge the IPv4.
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    # ``::ffff:127.0.0.1`` reaches 127.0.0.1, and Python 3.11 does not call it loopback: judge the IPv4. So
+    # for the IPv4 addresses 6to4 (2002::/16) and Teredo (2001::/32) carry, which it calls global.
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo[1] if address.teredo else None)
+        if embedded is not None:
+            address = embedded
     for flag, kind in (
         (address.is_unspecified, "unspecified"),
         (address.is_loopback, "loopback"),

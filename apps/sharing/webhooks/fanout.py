@@ -25,7 +25,7 @@ WEBHOOK_DELIVERIES = [Delivery.WEBHOOK, Delivery.BOTH]
 
 def _webhook_subscriptions() -> QuerySet[Subscription]:
     return Subscription.objects.filter(
-        is_active=True, delivery__in=WEBHOOK_DELIVERIES, endpoint__is_active=True
+        is_active=True, delivery__in=WEBHOOK_DELIVERIES, endpoint__is_active=True, department__is_active=True
     )
 
 
@@ -89,7 +89,10 @@ def notices_fanout(*, limit: int) -> tuple[int, bool]:
         return 0, False
     endpoints: dict[Any, list[uuid.UUID]] = {}
     for endpoint_id, department_id in WebhookEndpoint.objects.filter(
-        department_id__in={n.department_id for n in notices}, is_active=True, receives_events=True
+        department_id__in={n.department_id for n in notices},
+        is_active=True,
+        receives_events=True,
+        department__is_active=True,
     ).values_list("pk", "department_id"):
         endpoints.setdefault(department_id, []).append(endpoint_id)
     made = _new_deliveries(
