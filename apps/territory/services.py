@@ -3,6 +3,7 @@
 import datetime as dt
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -211,21 +212,47 @@ def _check_tree(candidates: list[_Candidate], errors: list[FeatureError]) -> dic
                 )
             )
             continue
-        outside = c.geometry.difference(parent_geometry)
-        mx, my = _metres_per_degree(c.geometry.centroid.y)
-        # Outside beyond the tolerance: the part sticking out is wider than a strip of tolerance_m.
-        shrunk = outside.buffer(-tolerance_m / max(mx, my)) if not outside.is_empty else outside
-        if not shrunk.is_empty:
+        outside = _sticking_out(c.geometry, parent_geometry, tolerance_m)
+        if outside is not None:
             errors.append(
                 FeatureError(
                     c.index,
                     c.code,
                     "outside_parent",
                     _("%(area).0f m² lie outside the parent %(parent)s (tolerance %(tol).1f m).")
-                    % {"area": _area_m2(outside), "parent": c.parent_code, "tol": tolerance_m},
+                    % {"area": outside, "parent": c.parent_code, "tol": tolerance_m},
                 )
             )
+    _check_existing_children(by_code, errors, tolerance_m)
     return by_code
+
+
+def _sticking_out(child: Any, parent: Any, tolerance_m: float) -> float | None:
+    """The area (m²) of ``child`` outside ``parent`` when the part sticking out is wider than a strip of
+    ``tolerance_m``; None when it lies inside (within the tolerance)."""
+    outside = child.difference(parent)
+    if outside.is_empty:
+        return None
+    mx, my = _metres_per_degree(child.centroid.y)
+    return None if outside.buffer(-tolerance_m / max(mx, my)).is_empty else _area_m2(outside)
+
+
+def _check_existing_children(by_code: dict[str, Any], errors: list[FeatureError], tolerance_m: float) -> None:
+    """A node whose boundary the file changes must still hold its children that the file leaves as they are."""
+    children = TerritoryNode.objects.filter(parent__code__in=list(by_code)).exclude(code__in=list(by_code))
+    for child in children.select_related("parent").only("code", "boundary", "parent__code"):
+        parent = by_code[child.parent.code]  # type: ignore[union-attr]
+        outside = _sticking_out(shapely.from_wkb(bytes(child.boundary.wkb)), parent.geometry, tolerance_m)
+        if outside is not None:
+            errors.append(
+                FeatureError(
+                    parent.index,
+                    parent.code,
+                    "child_outside",
+                    _("Its child %(child)s would lie %(area).0f m² outside it (tolerance %(tol).1f m).")
+                    % {"child": child.code, "area": outside, "tol": tolerance_m},
+                )
+            )
 
 
 def _check_grid_overlaps(candidates: list[_Candidate], errors: list[FeatureError]) -> None:
@@ -312,6 +339,17 @@ def territory_import(*, feature_collection: Any, dry_run: bool = False) -> Impor
     return report
 
 
+# Apps above this one that keep territory paths of their own (an event's) follow a subtree that moves: each
+# registers, at start, a function of (old path, new path) run in the import's transaction.
+PathFollower = Callable[[str, str], None]
+_path_followers: list[PathFollower] = []
+
+
+def territory_path_followers_register(follower: PathFollower) -> None:
+    if follower not in _path_followers:
+        _path_followers.append(follower)
+
+
 @transaction.atomic
 def _apply(candidates: list[_Candidate], report: ImportReport) -> None:
     nodes = {
@@ -366,6 +404,8 @@ def _apply(candidates: list[_Candidate], report: ImportReport) -> None:
                     TerritoryNode.objects.filter(path__startswith=old_path).exclude(pk=node.pk).update(
                         path=Concat(Value(path), Substr("path", len(old_path) + 1))
                     )
+                    for follow in _path_followers:
+                        follow(old_path, path)
                     # … and so do the nodes already read, which later features of the file may hang under.
                     for known in [*parents.values(), *nodes.values()]:
                         if known.pk != node.pk and known.path.startswith(old_path):

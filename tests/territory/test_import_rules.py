@@ -71,3 +71,22 @@ def test_import_with_heights_in_the_coordinates_is_a_400_not_a_500(
     )
     assert response.status_code == 400, (response.status_code, response.content[:200])
     assert not TerritoryNode.objects.filter(code="T-SD").exists()
+
+
+def test_a_node_may_not_shrink_away_from_the_children_it_keeps(territory: Any) -> None:
+    x0, y0, x1, y1 = BOX
+    _ok(
+        collection(
+            feature("T-SD", "subdistrict", "350205", rect(*BOX)),
+            feature("T-C", "community", "T-SD", rect(*BOX)),
+            feature("T-G1", "grid", "T-C", rect(x0, y0, x1, (y0 + y1) / 2)),
+            feature("T-G2", "grid", "T-C", rect(x0, (y0 + y1) / 2, x1, y1)),
+        )
+    )
+    # The community alone, now half its size: grid 2 (left as it is) would lie outside it.
+    report = territory_import(
+        feature_collection=collection(feature("T-C", "community", "T-SD", rect(x0, y0, x1, (y0 + y1) / 2)))
+    )
+    assert [(e.code, e.rule) for e in report.errors] == [("T-C", "child_outside")]
+    assert "T-G2" in report.errors[0].message
+    assert TerritoryNode.objects.get(code="T-C").boundary.extent[3] == y1  # nothing applied
