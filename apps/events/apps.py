@@ -10,5 +10,8 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         from apps.attachments.selectors import attachment_readers_register
         from apps.events.selectors import event_photo_visible
+        from apps.events.services.common import events_follow_territory
+        from apps.territory.services import territory_path_followers_register
 
         attachment_readers_register(event_photo_visible)
+        territory_path_followers_register(events_follow_territory)

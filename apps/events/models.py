@@ -289,6 +289,12 @@ class EventReport(BaseModel):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     location = models.PointField(srid=4326)
+    # What the report named besides its place, kept so that a report split back out is the event it reported.
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    building = models.ForeignKey(
+        "registry.Building", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    person_ids = ArrayField(models.UUIDField(), default=list, blank=True)
     photos = ArrayField(models.CharField(max_length=64), default=list, blank=True)
     device_id = models.CharField(max_length=128, blank=True)
     distance_m = models.FloatField(

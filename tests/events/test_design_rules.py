@@ -104,3 +104,52 @@ def test_splitting_out_the_reports_that_raised_the_priority_lowers_it_again(
     event.refresh_from_db()
     assert event.report_count == 1
     assert event.priority == 0, f"one report left, priority still {event.priority}"
+
+
+def test_events_follow_their_territory_when_it_moves(routing: Any, api_client: Any, reporter: Any) -> None:
+    import json
+
+    from apps.territory.models import TerritoryNode
+    from apps.territory.services import territory_import
+
+    event_id = report(api_client(reporter), "dispute_neighbour")["id"]
+    assert Event.objects.get(pk=event_id).territory_path.startswith("350200/350205/HC-XY/")
+
+    def feature(node: TerritoryNode, parent: str) -> dict[str, Any]:
+        properties = {"code": node.code, "name": node.name, "level": node.level, "parent": parent}
+        return {"type": "Feature", "properties": properties, "geometry": json.loads(node.boundary.geojson)}
+
+    district = TerritoryNode.objects.get(code="350205")
+    moved = territory_import(feature_collection={"type": "FeatureCollection", "features": [
+        {**feature(district, "350200"), "properties": {"code": "T-D2", "name": "新区", "level": "district",
+                                                        "parent": "350200"}},
+        feature(TerritoryNode.objects.get(code="HC-XY"), "T-D2"),
+    ]})  # fmt: skip
+    assert moved.ok, moved.as_dict()
+    event = Event.objects.get(pk=event_id)
+    assert event.territory_path == TerritoryNode.objects.get(pk=event.grid_id).path
+    assert event.territory_path.startswith("350200/T-D2/HC-XY/")
+
+
+def test_a_report_split_back_out_keeps_when_it_was_reported_and_what_it_named(
+    routing: Any, api_client: Any, reporter: Any, dispatcher_of: Any
+) -> None:
+    client = api_client(reporter)
+    with time_machine.travel(MONDAY, tick=False):
+        first = report(client, "dispute_neighbour")
+    submitted = "0193b000-0000-7000-8000-0000000000bb"
+    occurred = "2026-11-16T08:00:00+08:00"
+    with time_machine.travel(MONDAY + dt.timedelta(hours=1), tick=False):
+        attached = report(client, "dispute_family", shifted(XA, 20), id=submitted, title="夫妻争吵",
+                          occurred_at=occurred)  # fmt: skip
+    assert attached["id"] == first["id"]
+    row = EventReport.objects.get(submitted_id=submitted)
+    with time_machine.travel(MONDAY + dt.timedelta(days=2), tick=False):
+        split = api_client(dispatcher_of("HC-XY")).post(
+            f"/api/v1/events/{first['id']}/split/", {"report_id": str(row.pk)}, format="json"
+        )
+    assert split.status_code == 201, split.content
+    event = Event.objects.get(pk=submitted)
+    assert event.reported_at == MONDAY + dt.timedelta(hours=1)  # when it was reported, not when split out
+    assert event.occurred_at == dt.datetime.fromisoformat(occurred)
+    assert event.dispatched_at == MONDAY + dt.timedelta(days=2)  # routed afresh when split out

@@ -5,6 +5,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from apps.journal.models import Change
@@ -79,3 +81,11 @@ def notice_add(*, event: Event, kind: str) -> EventNotice | None:
 
 def grace_hours() -> float:
     return float(settings.GRIDAPI_EVENT_ESCALATION_GRACE_HOURS)
+
+
+def events_follow_territory(old_path: str, new_path: str) -> None:
+    """A subtree of the territory moved (``old_path`` is now ``new_path``): its events' paths follow, so that
+    the dispatchers of the new place see them and re-routing reads the right rules."""
+    Event.objects.filter(territory_path__startswith=old_path).update(
+        territory_path=Concat(Value(new_path), Substr("territory_path", len(old_path) + 1))
+    )

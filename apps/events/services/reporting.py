@@ -165,7 +165,8 @@ def _report_row(report: ReportInput, *, event: Event, reporter: Any, submitted_i
     return EventReport.objects.create(
         event=event, submitted_id=submitted_id, reporter=reporter, reported_at=now, category=report.category,
         title=report.title, description=report.description, location=report.location, photos=report.photos,
-        device_id=report.device_id, distance_m=distance, is_original=original,
+        device_id=report.device_id, distance_m=distance, is_original=original, occurred_at=report.occurred_at,
+        building=report.building, person_ids=report.person_ids,
     )  # fmt: skip
 
 
@@ -199,7 +200,8 @@ def _create(*, report: ReportInput, reporter: Any, actor: Actor, submitted_id: u
     placement, route = route_event(category=category, lon=report.location.x, lat=report.location.y)
     event = Event(
         id=submitted_id, category=category, title=report.title, description=report.description,
-        occurred_at=report.occurred_at, reported_at=now, reporter=reporter, location=report.location,
+        occurred_at=report.occurred_at, reported_at=existing.reported_at if existing else now, reporter=reporter,
+        location=report.location,
         grid_id=placement.grid.id if placement.grid else None,
         territory_path=placement.grid.path if placement.grid else "",
         building=report.building, person_ids=report.person_ids, photos=report.photos, level=route.level,

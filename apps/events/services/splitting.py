@@ -42,6 +42,7 @@ def event_report_split(
     data = ReportInput(
         category=report.category, title=report.title, location=report.location, description=report.description,
         photos=list(report.photos), submitted_id=report.submitted_id, device_id=report.device_id,
+        occurred_at=report.occurred_at, building=report.building, person_ids=list(report.person_ids),
     )  # fmt: skip
     reporter: Any = report.reporter
     outcome = _create(report=data, reporter=reporter, actor=actor, submitted_id=report.submitted_id, now=now,
