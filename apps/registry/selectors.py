@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Case, Q, QuerySet, Value, When
 
+from apps.attachments.models import AttachmentReference
 from apps.core.crypto import blind_index_candidates
 from apps.core.geo.cells import neighbourhood
 from apps.core.permissions import role_of
@@ -148,7 +149,5 @@ def buildings_of_people(person_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[uuid
 
 def building_photo_visible(user: Any, sha256: str) -> bool:
     """Whether ``user`` may see a building that references the photo ``sha256``."""
-    from apps.attachments.models import AttachmentReference
-
     referencing = AttachmentReference.objects.filter(attachment_sha256=sha256, record_type="building")
     return buildings_for(user).filter(pk__in=referencing.values("record_id")).exists()

@@ -1,7 +1,7 @@
 """Fixtures for sharing tests: a department with an API key, records of every kind, subscriptions."""
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -76,3 +76,14 @@ def read_feed(
         cursor = body["cursor"]
         if not body["has_more"]:
             return changes, cursor
+
+
+@pytest.fixture
+def eager() -> Iterator[None]:
+    """Tasks enqueued after commit run at once in this process (transactional tests), not on a broker."""
+    from apps.sharing.tasks import deliver_webhook
+
+    conf = deliver_webhook.app.conf
+    conf.task_always_eager = True
+    yield
+    conf.task_always_eager = False

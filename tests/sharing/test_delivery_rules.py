@@ -1,14 +1,27 @@
 """Webhook delivery at its edges: odd Retry-After headers, a grant narrowed or a subscription or department
 ended while deliveries wait, and webhook URLs whose IPv6 address carries a private IPv4 one."""
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.utils import timezone
+import time_machine
+from django.utils import timezone, translation
+from standardwebhooks.webhooks import Webhook
 
+from apps.departments.models import Department
 from apps.sharing.models import DeliveryStatus, WebhookDelivery
-from apps.sharing.webhooks import delivery_attempt, endpoint_create
+from apps.sharing.services import subscription_update
+from apps.sharing.webhooks import (
+    deliveries_resend_due,
+    delivery_attempt,
+    endpoint_create,
+    url_problem,
+    webhooks_fanout,
+)
+from tests.live import wait_until
+from tests.sharing.conftest import ID_NUMBER, PHONE
 from tests.sharing.receiver import Receiver, receiver
 
 pytestmark = pytest.mark.django_db
@@ -45,26 +58,6 @@ def test_a_retry_after_of_unicode_digits_is_a_retry_not_a_crash(
 
 
 # --- what a delivery carries once the grant has changed -------------------------------------------------
-
-import datetime as dt  # noqa: E402
-
-import time_machine  # noqa: E402
-from standardwebhooks.webhooks import Webhook  # noqa: E402
-
-from apps.departments.models import Department  # noqa: E402
-from apps.sharing.services import subscription_update  # noqa: E402
-from apps.sharing.tasks import deliver_webhook  # noqa: E402
-from apps.sharing.webhooks import deliveries_resend_due, webhooks_fanout  # noqa: E402
-from tests.live import wait_until  # noqa: E402
-from tests.sharing.conftest import ID_NUMBER, PHONE  # noqa: E402
-
-
-@pytest.fixture
-def eager() -> Iterator[None]:
-    conf = deliver_webhook.app.conf
-    conf.task_always_eager = True
-    yield
-    conf.task_always_eager = False
 
 
 def fan_out_until(predicate: Any) -> None:
@@ -137,10 +130,6 @@ def test_an_inactive_department_gets_no_more_webhooks(
 
 
 # --- SSRF: IPv4 addresses embedded in IPv6 ----------------------------------------------------------------
-
-from django.utils import translation  # noqa: E402
-
-from apps.sharing.webhooks import url_problem  # noqa: E402
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,6 @@ from apps.core.crypto import unseal
 from apps.events.models import Event, EventNotice
 from apps.sharing.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from apps.sharing.services import subscription_create
-from apps.sharing.tasks import deliver_webhook
 from apps.sharing.webhooks import (
     SCHEDULE,
     deliveries_due,
@@ -47,15 +46,6 @@ def hooks(settings: Any) -> Iterator[Receiver]:
     settings.GRIDAPI_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
     with receiver() as running:
         yield running
-
-
-@pytest.fixture
-def eager() -> Iterator[None]:
-    """Tasks enqueued after commit run at once in this process (transactional tests), not on a broker."""
-    conf = deliver_webhook.app.conf
-    conf.task_always_eager = True
-    yield
-    conf.task_always_eager = False
 
 
 def verified(received: Any, secret: str) -> dict[str, Any]:
