@@ -36,6 +36,7 @@ from apps.registry.api.serializers import (
 )
 from apps.registry.models import Building, Person, RecordType
 from apps.registry.services import (
+    RESIDENCE_EDITABLE,
     BuildingSubmission,
     CollectOutcome,
     ObservationMeta,
@@ -48,7 +49,6 @@ from apps.registry.services import (
     residence_end,
     residence_update,
 )
-from apps.registry.services.residences import RESIDENCE_EDITABLE
 
 from .events import event_mutation
 from .models import AppliedMutation, ConflictItem, ConflictStatus
@@ -409,8 +409,9 @@ def _update(
     for field, value in data.items():
         server_value, device_value = _comparable(record, field, value)
         if field in server_changed and server_value != device_value:
-            kept[field] = _kept_device_value(field, sent.get(field, mutation.get("location")))
-            conflicts.append({"field": field, "device": _shown_device_value(field, kept[field]),
+            device = sent.get(field, mutation.get("location"))
+            kept[field] = _kept_device_value(field, device)
+            conflicts.append({"field": field, "device": _masked(field, device),
                               "server": _shown(record, field), "server_version": record.version})  # fmt: skip
         elif server_value != device_value:
             changes[field] = value
@@ -457,21 +458,19 @@ def _kept_device_value(field: str, value: Any) -> Any:
     return {"sealed": seal(value)} if field in NUMBER_MASKS and value else value
 
 
+def _masked(field: str, value: Any) -> Any:
+    """A device value as shown (to the device, and in the supervisors' queue): personal numbers masked."""
+    return NUMBER_MASKS[field](value) if field in NUMBER_MASKS and value else value
+
+
 def device_value_of(conflict: ConflictItem) -> Any:
     """The device's value of ``conflict`` in full (for applying it)."""
     value = conflict.device_value
     return unseal(value["sealed"]) if conflict.field in NUMBER_MASKS and isinstance(value, dict) else value
 
 
-def _shown_device_value(field: str, kept: Any) -> Any:
-    """A conflict's device value as shown (to the device, and in the supervisors' queue): numbers masked."""
-    if field in NUMBER_MASKS and isinstance(kept, dict):
-        return NUMBER_MASKS[field](unseal(kept["sealed"]))
-    return kept
-
-
 def conflict_device_value_shown(conflict: ConflictItem) -> Any:
-    return _shown_device_value(conflict.field, conflict.device_value)
+    return _masked(conflict.field, device_value_of(conflict))
 
 
 def _shown(record: Any, field: str) -> Any:

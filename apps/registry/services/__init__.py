@@ -6,10 +6,11 @@ from .buildings import building_collect, building_update
 from .common import CollectOutcome, ObservationMeta
 from .merging import record_merge, record_unmerge, review_decide
 from .people import person_collect, person_update
-from .residences import residence_collect, residence_end, residence_update
+from .residences import RESIDENCE_EDITABLE, residence_collect, residence_end, residence_update
 
 __all__ = [
     "LIST_VIEW",
+    "RESIDENCE_EDITABLE",
     "BuildingSubmission",
     "CollectOutcome",
     "ObservationMeta",

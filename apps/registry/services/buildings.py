@@ -26,6 +26,7 @@ from .common import (
     alias_add,
     check_new_id,
     grid_at,
+    held_by_another,
     id_lock,
     locked_for_update,
     move_to,
@@ -148,12 +149,7 @@ def building_update(
     )
     previous_grid = building.grid_id
     _check_landlord(changes.get("landlord_id"))
-    if (
-        code
-        and Building.objects.filter(address_code=code, merged_into__isnull=True)
-        .exclude(pk=building.pk)
-        .exists()
-    ):
+    if code and held_by_another(Building, column="address_code", value=code, record_id=building.pk):
         raise ValidationError(
             {"address_code": [_("Another building has this standard address code; merge them instead.")]}
         )

@@ -119,6 +119,12 @@ def id_lock(record_id: uuid.UUID | None) -> list[tuple[str, str]]:
     return [("record-id", str(record_id))] if record_id is not None else []
 
 
+def held_by_another(model: type[Model], *, column: str, value: str, record_id: Any) -> bool:
+    """Whether a canonical record other than ``record_id`` holds ``value`` in ``column``, a key that decides alone
+    (one canonical record each: a person's ID number, a building's standard address code)."""
+    return model.objects.filter(**{column: value}, merged_into__isnull=True).exclude(pk=record_id).exists()  # type: ignore[attr-defined]
+
+
 def check_new_id(*, record_type: str, record_id: uuid.UUID | None) -> None:
     if record_id is not None and RecordAlias.objects.filter(alias=record_id).exists():
         raise ValidationError({"id": [_("This id is already used by another record.")]})

@@ -35,6 +35,7 @@ from .common import (
     ObservationMeta,
     alias_add,
     fill_in,
+    held_by_another,
     journal_update,
     record_observation,
     restore,
@@ -300,10 +301,9 @@ def _key_held(record_type: str, merged: Any, survivor: Any) -> bool:
     key = getattr(merged, column)
     if not key:
         return False
-    others = (
-        MODELS[record_type].objects.filter(**{column: key}, merged_into__isnull=True).exclude(pk=survivor.pk)
+    return getattr(survivor, column) == key or held_by_another(
+        MODELS[record_type], column=column, value=key, record_id=survivor.pk
     )
-    return getattr(survivor, column) == key or others.exists()
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ from .common import (
     alias_add,
     check_new_id,
     grid_at,
+    held_by_another,
     id_lock,
     locked_for_update,
     move_to,
@@ -188,9 +189,9 @@ def person_update(
         if (
             "id_number" in numbers
             and person.id_number_index
-            and Person.objects.filter(id_number_index=person.id_number_index, merged_into__isnull=True)
-            .exclude(pk=person.pk)
-            .exists()
+            and held_by_another(
+                Person, column="id_number_index", value=person.id_number_index, record_id=person.pk
+            )
         ):
             raise ValidationError(
                 {"id_number": [_("Another record has this ID number; merge them instead.")]}
