@@ -9,9 +9,16 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.attachments.selectors import attachment_readers_register
+        from apps.core.visibility import visibility_register
+        from apps.events import selectors
+        from apps.events.models import Event, EventCategory, EventFamily, EventNotice
         from apps.events.selectors import event_photo_visible
         from apps.events.services.common import events_follow_territory
         from apps.territory.services import territory_path_followers_register
 
         attachment_readers_register(event_photo_visible)
+        visibility_register(Event, scope=selectors.events_for, resolve=selectors.report_resolver)
+        visibility_register(EventNotice, scope=selectors.notices_for)
+        visibility_register(EventCategory, public=True)
+        visibility_register(EventFamily, public=True)
         territory_path_followers_register(events_follow_territory)

@@ -58,6 +58,11 @@ def event_by_any_id(caller: Any, given: uuid.UUID) -> Event | None:
     return visible.filter(pk=report.event_id).first() if report else None
 
 
+def report_resolver(ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """For the visibility gate: the event each id a device gave an attached report now belongs to."""
+    return dict(EventReport.objects.filter(submitted_id__in=ids).values_list("submitted_id", "event_id"))
+
+
 def active_category(code: Any) -> EventCategory:
     category = EventCategory.objects.filter(pk=str(code), is_active=True).select_related("family").first()
     if category is None:

@@ -9,6 +9,17 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.attachments.selectors import attachment_readers_register
-        from apps.registry.selectors import building_photo_visible
+        from apps.core.visibility import visibility_register
+        from apps.registry import selectors
+        from apps.registry.models import Building, MergeEvent, Person, RecordType, Residence, ReviewItem
 
-        attachment_readers_register(building_photo_visible)
+        attachment_readers_register(selectors.building_photo_visible)
+        visibility_register(
+            Building, scope=selectors.buildings_for, resolve=selectors.alias_resolver(RecordType.BUILDING)
+        )
+        visibility_register(
+            Person, scope=selectors.people_for, resolve=selectors.alias_resolver(RecordType.PERSON)
+        )
+        visibility_register(Residence, scope=selectors.residences_for)
+        visibility_register(ReviewItem, scope=selectors.reviews_for)
+        visibility_register(MergeEvent, scope=selectors.merges_for)

@@ -3,6 +3,7 @@
 import datetime as dt
 import operator
 import uuid
+from collections.abc import Callable
 from functools import reduce
 from typing import Any
 
@@ -69,6 +70,19 @@ def resolve_alias(*, record_type: str, record_id: uuid.UUID) -> uuid.UUID | None
         .values_list("canonical_id", flat=True)
         .first()
     )
+
+
+def alias_resolver(record_type: str) -> "Callable[[list[uuid.UUID]], dict[uuid.UUID, uuid.UUID]]":
+    """For the visibility gate: {given id: canonical id} of the given ids that are aliases, in one read."""
+
+    def resolve(ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+        return dict(
+            RecordAlias.objects.filter(record_type=record_type, alias__in=ids).values_list(
+                "alias", "canonical_id"
+            )
+        )
+
+    return resolve
 
 
 def building_candidates(
