@@ -11,6 +11,7 @@ class EventsConfig(AppConfig):
         from apps.attachments.selectors import attachment_readers_register
         from apps.core.visibility import visibility_register
         from apps.events import selectors
+        from apps.events.changes import register_change_sources
         from apps.events.models import Event, EventCategory, EventFamily, EventNotice
         from apps.events.selectors import event_photo_visible
         from apps.events.services.common import events_follow_territory
@@ -22,3 +23,4 @@ class EventsConfig(AppConfig):
         visibility_register(EventCategory, public=True)
         visibility_register(EventFamily, public=True)
         territory_path_followers_register(events_follow_territory)
+        register_change_sources()

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from .models import JournalEntry
+from apps.core.permissions import role_of
+from apps.core.principals import Principal
+
+from .models import AccessLogEntry, JournalEntry
 
 
 @dataclass(frozen=True, order=True)
@@ -44,3 +47,10 @@ def entries_after(
     if scope is not None:
         queryset = queryset.filter(scope)
     return queryset.order_by("txid", "id")[:limit]
+
+
+def access_log_for(caller: Principal) -> QuerySet[AccessLogEntry]:
+    """The access log is for administrators only."""
+    if role_of(caller) != "admin":
+        return AccessLogEntry.objects.none()
+    return AccessLogEntry.objects.all()

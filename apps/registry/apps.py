@@ -11,6 +11,7 @@ class RegistryConfig(AppConfig):
         from apps.attachments.selectors import attachment_readers_register
         from apps.core.visibility import visibility_register
         from apps.registry import selectors
+        from apps.registry.changes import register_change_sources
         from apps.registry.models import Building, MergeEvent, Person, RecordType, Residence, ReviewItem
 
         attachment_readers_register(selectors.building_photo_visible)
@@ -23,3 +24,4 @@ class RegistryConfig(AppConfig):
         visibility_register(Residence, scope=selectors.residences_for)
         visibility_register(ReviewItem, scope=selectors.reviews_for)
         visibility_register(MergeEvent, scope=selectors.merges_for)
+        register_change_sources()

@@ -10,11 +10,10 @@ from typing import Any
 
 from django.db.models import Q
 
+from apps.journal.changes import record_envelope, record_in_grids, scoped_changes, start_cursor
 from apps.journal.models import AccessChannel
-from apps.journal.selectors import journal_horizon
 from apps.journal.services import AccessRecord, access_entry, access_log
-from apps.registry.models import Person, Residence
-from apps.sync.selectors import AFTER_ALL, Cursor, record_envelope, scoped_pull
+from apps.registry.models import Person
 from apps.territory.models import Level, TerritoryNode
 
 from .models import Subscription
@@ -39,10 +38,11 @@ def subscription_scope(subscription: Subscription) -> dict[str, str]:
 
 def fanout_start_cursor(subscription: Subscription) -> str:
     """A cursor at "now" over the subscription's scope: webhooks carry changes from here on, no snapshot."""
-    return Cursor(
-        user=feed_owner(subscription), txid=journal_horizon() - 1, id=AFTER_ALL,
-        grids=sorted(subscription_scope(subscription)), scope_version=subscription.version,
-    ).encode()  # fmt: skip
+    return start_cursor(
+        owner=feed_owner(subscription),
+        grids=list(subscription_scope(subscription)),
+        scope_version=subscription.version,
+    ).encode()
 
 
 def _out_of_scope(change: dict[str, Any]) -> dict[str, Any]:
@@ -84,7 +84,7 @@ def _logged(
 
 def feed_page(*, subscription: Subscription, token: str | None, limit: int, channel: str) -> dict[str, Any]:
     """One page of the subscription's feed, projected to its grant; reveals are written to the access log."""
-    page = scoped_pull(
+    page = scoped_changes(
         owner=feed_owner(subscription), scope=subscription_scope(subscription), token=token, limit=limit,
         types=list(subscription.record_types), scope_version=subscription.version,
     )  # fmt: skip
@@ -124,11 +124,7 @@ def subscription_record(
     change = record_envelope(record_type, record_id, grid_codes)
     if change is None:
         return None
-    if record_type == "residence":
-        in_scope = Residence.objects.filter(pk=record_id, building__grid_id__in=list(grid_codes)).exists()
-    else:  # the envelope names the grid only when it is one of the scope's
-        in_scope = change["data"].get("grid") is not None
-    if not in_scope:
+    if not record_in_grids(record_type, record_id, list(grid_codes)):
         return None
     filtered = _row_filter(subscription, [change])[0]
     if filtered.get("deleted"):

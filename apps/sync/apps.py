@@ -6,3 +6,11 @@ class SyncConfig(AppConfig):
     name = "apps.sync"
     label = "sync"
     verbose_name = _("Mobile sync")
+
+    def ready(self) -> None:
+        from apps.core.visibility import visibility_register
+
+        from .models import ConflictItem
+        from .selectors import conflicts_for
+
+        visibility_register(ConflictItem, scope=conflicts_for)

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from django.core import signing
 
+from apps.journal.changes import CURSOR_SALT
 from apps.sharing.webhooks import endpoint_create, subscription_fanout
-from apps.sync.selectors import CURSOR_SALT
 from tests.sharing.conftest import read_feed
 
 pytestmark = pytest.mark.django_db

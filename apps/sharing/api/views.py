@@ -18,9 +18,9 @@ from rest_framework.views import APIView
 
 from apps.core.pagination import CursorPagination
 from apps.core.permissions import HasRole, IsAdmin, role_of
-from apps.departments.models import Department
+from apps.core.visibility import visible
+from apps.journal.api.serializers import ChangeSerializer, PullOutputSerializer
 from apps.journal.models import AccessChannel, AccessLogEntry
-from apps.sync.api.serializers import ChangeSerializer, PullOutputSerializer
 from apps.territory.models import TerritoryNode
 
 from .. import selectors, services, webhooks
@@ -47,7 +47,9 @@ class CatalogueList(generics.ListAPIView[CatalogueField]):
     serializer_class = CatalogueFieldSerializer
     pagination_class = None
     permission_classes = [IsAuthenticated]
-    queryset = CatalogueField.objects.all()
+
+    def get_queryset(self) -> Any:
+        return visible(CatalogueField, self.request.user)
 
 
 class SubscriptionPagination(CursorPagination):
@@ -69,9 +71,9 @@ class SubscriptionViewSet(
         return [HasRole.of("admin", "department_system")()]
 
     def get_queryset(self) -> Any:
-        return selectors.subscriptions_for(self.request.user)
+        return visible(Subscription, self.request.user)
 
-    def _resolved(self, data: dict[str, Any], department: Department) -> dict[str, Any]:
+    def _resolved(self, data: dict[str, Any], department: Any) -> dict[str, Any]:
         values = {k: v for k, v in data.items() if k not in {"department", "nodes"}}
         if "endpoint" in values:
             endpoint_id = values.pop("endpoint")
@@ -84,7 +86,7 @@ class SubscriptionViewSet(
     def _nodes(codes: list[str] | None) -> list[TerritoryNode] | None:
         if codes is None:
             return None
-        nodes = list(TerritoryNode.objects.filter(code__in=codes).defer("boundary"))
+        nodes = selectors.nodes_by_codes(codes)
         missing = sorted(set(codes) - {node.code for node in nodes})
         if missing:
             raise ValidationError(
@@ -97,7 +99,7 @@ class SubscriptionViewSet(
         serializer = SubscriptionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        department = Department.objects.filter(code=data["department"]).first()
+        department = selectors.department_by_code(data["department"])
         if department is None:
             raise ValidationError({"department": [_("No department with this code.")]})
         subscription = services.subscription_create(
@@ -173,13 +175,15 @@ class WebhookEndpointViewSet(
     serializer_class = WebhookEndpointSerializer
     pagination_class = SubscriptionPagination
     permission_classes = [IsAdmin]
-    queryset = WebhookEndpoint.objects.select_related("department")
+
+    def get_queryset(self) -> Any:
+        return visible(WebhookEndpoint, self.request.user)
 
     @extend_schema(request=WebhookEndpointInputSerializer, responses={201: WebhookEndpointCreatedSerializer})
     def create(self, request: Request) -> Response:
         serializer = WebhookEndpointInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        department = Department.objects.filter(code=serializer.validated_data["department"]).first()
+        department = selectors.department_by_code(serializer.validated_data["department"])
         if department is None:
             raise ValidationError({"department": [_("No department with this code.")]})
         endpoint, secret = webhooks.endpoint_create(department=department, url=serializer.validated_data["url"],
@@ -211,7 +215,9 @@ class WebhookDeliveryViewSet(
     pagination_class = DeliveryPagination
     filterset_class = DeliveryFilter
     permission_classes = [IsAdmin]
-    queryset = WebhookDelivery.objects.all()
+
+    def get_queryset(self) -> Any:
+        return visible(WebhookDelivery, self.request.user)
 
     @extend_schema(request=None, responses={200: WebhookDeliverySerializer})
     @action(detail=True, methods=["post"])
@@ -234,4 +240,4 @@ class AccessLogList(generics.ListAPIView[AccessLogEntry]):
     permission_classes = [IsAdmin]
 
     def get_queryset(self) -> Any:
-        return selectors.access_log_for(self.request.user)
+        return visible(AccessLogEntry, self.request.user)

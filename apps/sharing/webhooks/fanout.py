@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.events.models import EventNotice
+from apps.journal.changes import CursorGone
 from apps.journal.models import AccessChannel
-from apps.sync.selectors import CursorGone
 
 from ..feeds import fanout_start_cursor, feed_page
 from ..models import Delivery, Subscription, WebhookDelivery, WebhookEndpoint

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.geo.crs import Crs
+from apps.journal.changes import change_kinds
 
 from ..models import ConflictItem
 from ..services import MAX_MUTATIONS, conflict_device_value_shown
@@ -72,28 +73,10 @@ class PullQuerySerializer(serializers.Serializer[Any]):
 
     def validate_types(self, value: str) -> list[str]:
         types = list(dict.fromkeys(t for t in value.split(",") if t))  # once each: a type named twice is one
-        unknown = sorted(set(types) - {"building", "person", "residence", "event"})
+        unknown = sorted(set(types) - set(change_kinds()))
         if unknown or not types:
             raise serializers.ValidationError(f"Unknown types: {', '.join(unknown)}" if unknown else "Empty.")
         return types
-
-
-class ChangeSerializer(serializers.Serializer[Any]):
-    type = serializers.CharField()
-    id = serializers.UUIDField()
-    deleted = serializers.BooleanField()
-    version = serializers.IntegerField(required=False)
-    updated_at = serializers.DateTimeField(required=False)
-    geometry = serializers.DictField(required=False, allow_null=True)
-    data = serializers.DictField(required=False)  # type: ignore[assignment]
-    reason = serializers.ChoiceField(choices=["deleted", "merged", "out_of_scope"], required=False)
-    merged_into = serializers.UUIDField(required=False)
-
-
-class PullOutputSerializer(serializers.Serializer[Any]):
-    changes = ChangeSerializer(many=True)
-    cursor = serializers.CharField()
-    has_more = serializers.BooleanField()
 
 
 class ConflictItemSerializer(serializers.ModelSerializer[ConflictItem]):
