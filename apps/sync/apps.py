@@ -12,5 +12,7 @@ class SyncConfig(AppConfig):
 
         from .models import ConflictItem
         from .selectors import conflicts_for
+        from .services.handlers import register_mutation_handlers
 
         visibility_register(ConflictItem, scope=conflicts_for)
+        register_mutation_handlers()

@@ -9,12 +9,15 @@ from apps.core.models import BaseModel
 
 
 class AppliedMutation(models.Model):
-    """The first result of a mutation, returned unchanged whenever the same mutation is sent again.
+    """The first result of a mutation, returned unchanged whenever the same user sends the same mutation again.
 
-    ``body_hash`` detects a mutation id reused for a different mutation. Kept at least 30 days.
+    The key is (user, mutation id): another user sending a mutation id someone used (a captured one, say) gets
+    its own processing, never this result. ``body_hash`` detects a mutation id reused for a different mutation.
+    Kept at least 30 days.
     """
 
-    mutation_id = models.UUIDField(primary_key=True)
+    id = models.BigAutoField(primary_key=True)
+    mutation_id = models.UUIDField()
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     device_id = models.CharField(max_length=128)
     body_hash = models.CharField(max_length=64)
@@ -22,6 +25,7 @@ class AppliedMutation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "mutation_id"], name="applied_mutation_key")]
         verbose_name = _("applied mutation")
         verbose_name_plural = _("applied mutations")
 

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from apps.journal.models import JournalEntry
 from apps.registry.models import Building, MergeEvent, Observation, RecordAlias, ReviewItem
 from apps.registry.services import record_unmerge
-from apps.sync import services as sync_services
+from apps.sync.services import records as sync_records
 from tests.sync.conftest import XA, collect_building, mutation, push, shifted
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +142,7 @@ def test_a_failed_run_is_applied_one_by_one(device: APIClient, monkeypatch: pyte
     def deadlock(**_kwargs: Any) -> Any:
         raise DatabaseError("deadlock detected")
 
-    monkeypatch.setattr(sync_services, "buildings_collect_batch", deadlock)
+    monkeypatch.setattr(sync_records, "buildings_collect_batch", deadlock)
     results = push(device, *_scene(XA, 2))
     assert [r["status"] for r in results] == ["applied", "merged"] * 2
     assert Building.objects.filter(merged_into__isnull=True).count() == 2

@@ -5,49 +5,10 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.geo.crs import Crs
 from apps.journal.changes import change_kinds
 
 from ..models import ConflictItem
-from ..services import MAX_MUTATIONS, conflict_device_value_shown
-
-
-class MutationSerializer(serializers.Serializer[Any]):
-    mutation_id = serializers.UUIDField()
-    type = serializers.CharField(max_length=32, help_text="building, person, residence or event.")
-    op = serializers.ChoiceField(choices=["create", "update", "delete"])
-    id = serializers.UUIDField(
-        required=False, allow_null=True, help_text="Client-made for create; the record's id otherwise."
-    )
-    base_version = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    collected_at = serializers.DateTimeField(required=False, allow_null=True)
-    location = serializers.DictField(
-        required=False, allow_null=True, help_text="GeoJSON Point in the batch's crs."
-    )
-    accuracy_m = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=10000)
-    data = serializers.DictField(required=False, default=dict)  # type: ignore[assignment]
-
-    def validate_location(self, value: Any) -> Any:
-        if value is None:
-            return value
-        coordinates = value.get("coordinates")
-        if (
-            value.get("type") != "Point"
-            or not isinstance(coordinates, list)
-            or len(coordinates) != 2
-            or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coordinates)
-            or not (-180 <= coordinates[0] <= 180 and -90 <= coordinates[1] <= 90)
-        ):
-            raise serializers.ValidationError("Expected a GeoJSON Point [longitude, latitude].")
-        return value
-
-
-class PushInputSerializer(serializers.Serializer[Any]):
-    device_id = serializers.CharField(max_length=128)
-    crs = serializers.ChoiceField(choices=[c.value for c in Crs], default=Crs.WGS84.value)
-    mutations = serializers.ListField(
-        child=serializers.DictField(), max_length=MAX_MUTATIONS, allow_empty=True
-    )
+from ..services import conflict_device_value_shown
 
 
 class MutationResultSerializer(serializers.Serializer[Any]):
@@ -63,7 +24,11 @@ class MutationResultSerializer(serializers.Serializer[Any]):
 
 class PushOutputSerializer(serializers.Serializer[Any]):
     results = MutationResultSerializer(many=True)
-    cursor = serializers.CharField(allow_null=True, help_text="The pull cursor sent in the push, if any.")
+    cursor = serializers.CharField(
+        allow_null=True,
+        help_text="The device's pull cursor re-signed by the server (null when none, or not the user's valid one "
+        "was sent): the next pull from it sends this batch's effects in their final state.",
+    )
 
 
 class PullQuerySerializer(serializers.Serializer[Any]):

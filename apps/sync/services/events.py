@@ -9,26 +9,22 @@ worker can verify on site while offline; events are never deleted from a device.
 import uuid
 from typing import Any
 
-from django.contrib.gis.geos import Point
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from apps.events import selectors as events
 from apps.events.api.serializers import EventActionInputSerializer, EventDataSerializer
 from apps.events.lifecycle import actor_for
+from apps.events.models import Event
 from apps.events.services import ActionInput, ReportInput, action_params, event_act, event_report
 
-
-def _result(mutation_id: Any, status: str, **extra: Any) -> dict[str, Any]:
-    from .services import mutation_result
-
-    return mutation_result(mutation_id, status, **extra)
+from .common import PushContext, meta_of, mutation_result, visible_record
+from .dispatch import MutationHandler, mutation_handler_register
 
 
-def event_mutation(
-    *, user: Any, device_id: str, mutation: dict[str, Any], location: Point | None
-) -> dict[str, Any]:
+def event_mutation(context: PushContext, mutation: dict[str, Any]) -> dict[str, Any]:
     """Apply one event mutation; raises ValidationError (→ ``rejected``) for bad input."""
+    user, device_id = context.user, context.device_id
     op, mutation_id = mutation["op"], mutation["mutation_id"]
     data = mutation.get("data")
     if not isinstance(data, dict):
@@ -38,10 +34,11 @@ def event_mutation(
             {"op": [_("Events are not deleted from a device; cancel them through a dispatcher.")]}
         )
     if op == "update":
-        return _act(user=user, mutation=mutation, data=data)
+        return _act(context=context, mutation=mutation, data=data)
     serializer = EventDataSerializer(data=data)
     if not serializer.is_valid():
         raise ValidationError({"data": serializer.errors})
+    location = meta_of(context, mutation).location
     if location is None:
         raise ValidationError({"location": [_("An event needs the point where it is.")]})
     valid = serializer.validated_data
@@ -63,27 +60,25 @@ def event_mutation(
     )  # fmt: skip
     event = outcome.event
     if outcome.created:
-        return _result(mutation_id, "applied", id=str(event.pk), version=event.version)
-    return _result(mutation_id, "merged", id=str(event.pk), version=event.version, merged_into=str(event.pk),
+        return mutation_result(mutation_id, "applied", id=str(event.pk), version=event.version)
+    return mutation_result(mutation_id, "merged", id=str(event.pk), version=event.version, merged_into=str(event.pk),
                    match=outcome.explanation())  # fmt: skip
 
 
-def _act(*, user: Any, mutation: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    try:
-        given = uuid.UUID(str(mutation.get("id")))
-    except ValueError as exc:
-        raise ValidationError({"id": [_("Not a valid id.")]}) from exc
-    event = events.event_by_any_id(user, given)
-    if event is None:
-        raise ValidationError({"id": [_("No such event among those you may see.")]})
+def _act(*, context: PushContext, mutation: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    event = visible_record(context, Event, mutation.get("id"))
     try:  # the same checks as the REST action (photos as sha256, note length and characters, parameters)
         given_action = EventActionInputSerializer().run_validation(data)
     except ValidationError as exc:
         raise ValidationError({"data": exc.detail}) from exc
     # The state machine, not the version, decides: a department may have acted while the device was offline.
     event = event_act(
-        event=event, actor=actor_for(user, event), expected_version=None,
+        event=event, actor=actor_for(context.user, event), expected_version=None,
         action=ActionInput(action=given_action["action"], note=given_action["note"], photos=given_action["photos"],
                            params=action_params(given_action)),
     )  # fmt: skip
-    return _result(mutation["mutation_id"], "applied", id=str(event.pk), version=event.version)
+    return mutation_result(mutation["mutation_id"], "applied", id=str(event.pk), version=event.version)
+
+
+def register_event_handler() -> None:
+    mutation_handler_register(MutationHandler(kind="event", apply=event_mutation))
