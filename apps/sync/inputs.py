@@ -67,7 +67,7 @@ class PushInputSerializer(serializers.Serializer[Any]):
         child=serializers.DictField(), max_length=MAX_MUTATIONS, allow_empty=True
     )
     cursor = serializers.CharField(
-        required=False, allow_null=True, max_length=4096,
+        required=False, allow_null=True, allow_blank=True, max_length=4096,
         help_text="The device's pull cursor, if it has one: the response carries it back re-signed.",
     )  # fmt: skip
 
