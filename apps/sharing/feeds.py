@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from apps.core.principals import Principal
 from apps.journal.changes import record_envelope, record_in_grids, scoped_changes, start_cursor
 from apps.journal.models import AccessChannel
 from apps.journal.services import AccessRecord, access_entry, access_log
@@ -100,7 +101,7 @@ def feed_page(*, subscription: Subscription, token: str | None, limit: int, chan
     return {"changes": changes, "cursor": page["cursor"], "has_more": page["has_more"]}
 
 
-def subscription_for_reader(reader: Any, subscription_id: uuid.UUID) -> Subscription | None:
+def subscription_for_reader(reader: Principal, subscription_id: uuid.UUID) -> Subscription | None:
     """The active subscription ``subscription_id`` if ``reader`` (a department system) holds it."""
     department_id = getattr(reader, "department_id", None)
     if getattr(reader, "role", None) != "department_system" or department_id is None:

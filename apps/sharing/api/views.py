@@ -2,7 +2,7 @@
 the feeds department systems read, and the access log."""
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django.http import Http404
@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from apps.core.pagination import CursorPagination
 from apps.core.permissions import HasRole, IsAdmin, role_of
+from apps.core.principals import Principal
 from apps.core.visibility import visible
 from apps.journal.api.serializers import ChangeSerializer, PullOutputSerializer
 from apps.journal.models import AccessChannel, AccessLogEntry
@@ -135,7 +136,7 @@ class FeedChangesView(APIView):
     def get(self, request: Request, subscription_id: uuid.UUID) -> Response:
         if role_of(request.user) != "department_system":
             raise PermissionDenied(_("Feeds are read by department systems with their API key."))
-        subscription = subscription_for_reader(request.user, subscription_id)
+        subscription = subscription_for_reader(cast(Principal, request.user), subscription_id)
         if subscription is None:
             raise Http404
         query = FeedQuerySerializer(data=request.query_params)
@@ -157,7 +158,7 @@ class FeedRecordView(APIView):
     ) -> Response:
         if role_of(request.user) != "department_system":
             raise PermissionDenied(_("Feeds are read by department systems with their API key."))
-        subscription = subscription_for_reader(request.user, subscription_id)
+        subscription = subscription_for_reader(cast(Principal, request.user), subscription_id)
         record = subscription and subscription_record(
             subscription=subscription, record_type=record_type, record_id=record_id
         )
