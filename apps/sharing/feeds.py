@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Q
 
 from apps.core.principals import Principal
+from apps.core.visibility import visible
 from apps.journal.changes import record_envelope, record_in_grids, scoped_changes, start_cursor
 from apps.journal.models import AccessChannel
 from apps.journal.services import AccessRecord, access_entry, access_log
@@ -102,14 +103,13 @@ def feed_page(*, subscription: Subscription, token: str | None, limit: int, chan
 
 
 def subscription_for_reader(reader: Principal, subscription_id: uuid.UUID) -> Subscription | None:
-    """The active subscription ``subscription_id`` if ``reader`` (a department system) holds it."""
-    department_id = getattr(reader, "department_id", None)
-    if getattr(reader, "role", None) != "department_system" or department_id is None:
+    """The active feed subscription ``subscription_id`` if ``reader`` (a department system) holds it."""
+    if getattr(reader, "role", None) != "department_system":
         return None
     return (
-        Subscription.objects.filter(pk=subscription_id, department_id=department_id, is_active=True)
+        visible(Subscription, reader)
+        .filter(pk=subscription_id, is_active=True)
         .exclude(delivery="webhook")
-        .prefetch_related("nodes")
         .first()
     )
 
