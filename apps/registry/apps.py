@@ -11,7 +11,15 @@ class RegistryConfig(AppConfig):
         from apps.attachments.selectors import attachment_readers_register
         from apps.core.visibility import visibility_register
         from apps.registry import selectors
-        from apps.registry.models import Building, MergeEvent, Person, RecordType, Residence, ReviewItem
+        from apps.registry.models import (
+            Building,
+            MergeEvent,
+            Observation,
+            Person,
+            RecordType,
+            Residence,
+            ReviewItem,
+        )  # fmt: skip
 
         attachment_readers_register(selectors.building_photo_visible)
         visibility_register(
@@ -23,3 +31,4 @@ class RegistryConfig(AppConfig):
         visibility_register(Residence, scope=selectors.residences_for)
         visibility_register(ReviewItem, scope=selectors.reviews_for)
         visibility_register(MergeEvent, scope=selectors.merges_for)
+        visibility_register(Observation, scope=selectors.observations_for)

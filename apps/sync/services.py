@@ -29,7 +29,7 @@ from apps.core.identity import NUMBER_MASKS
 from apps.core.locks import advisory_xact_lock
 from apps.journal.models import JournalEntry
 from apps.registry import selectors as registry
-from apps.registry.api.serializers import (
+from apps.registry.inputs import (
     BuildingDataSerializer,
     PersonDataSerializer,
     ResidenceInputSerializer,
@@ -501,7 +501,7 @@ def conflict_resolve(*, conflict: ConflictItem, keep: str, actor: Any) -> Confli
             BuildingDataSerializer if conflict.record_type == RecordType.BUILDING else PersonDataSerializer
         )
         if conflict.field == "location":
-            from apps.registry.api.serializers import PointInputField
+            from apps.registry.inputs import PointInputField
 
             value = PointInputField().to_internal_value(conflict.device_value)
         else:
