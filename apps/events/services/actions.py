@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from apps.attachments.selectors import check_referable
 from apps.core.errors import Conflict, IllegalTransition, PreconditionFailed
 from apps.departments.models import Department
 from apps.journal.models import Change
@@ -314,6 +315,8 @@ def event_act(
     if expected_version is not None and expected_version != event.version:
         raise PreconditionFailed()
     check_transition(event=event, actor=actor, action=action.action)
+    if actor.user is not None:
+        check_referable(user=actor.user, hashes=action.photos)
     now = now or timezone.now()
     from_status = event.status
     step = HANDLERS[action.action](event, actor, action, now)

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point, Polygon
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -123,10 +124,21 @@ def check_footprint(footprint: Polygon | None, location: Point | None) -> str | 
     return None
 
 
-def check_observed_at(value: dt.datetime | None) -> str | None:
-    """Why ``value`` cannot be when something was observed (too old, or in the future), or None."""
+def check_observed_at(value: dt.datetime | str | None) -> str | None:
+    """Why ``value`` cannot be when something was observed (too old, or in the future), or None.
+
+    The push hands its mutations' times on as the ISO text it validated; they are read here the same way.
+    """
     if value is None:
         return None
+    if isinstance(value, str):
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            return _("Expected a date and time (ISO 8601).")
+        value = parsed if parsed.tzinfo is not None else timezone.make_aware(parsed)
     now = timezone.now()
     earliest = now - dt.timedelta(days=_setting("GRIDAPI_OBSERVED_MAX_AGE_DAYS", 3650))
     latest = now + dt.timedelta(hours=_setting("GRIDAPI_OBSERVED_MAX_AHEAD_HOURS", 24))
@@ -149,7 +161,7 @@ def check_date(value: dt.date | None) -> str | None:
     return None
 
 
-def check_observation(*, collected_at: dt.datetime | None, location: Point | None, footprint: Any) -> None:
+def check_observation(*, collected_at: dt.datetime | str | None, location: Point | None, footprint: Any) -> None:
     """The bounds a collection must keep whichever way it came (REST, push, batch): ValidationError if not."""
     errors: dict[str, list[str]] = {}
     if problem := check_observed_at(collected_at):

@@ -24,9 +24,12 @@ from apps.core.geo.cells import cell_of, neighbourhood
 from apps.core.geo.crs import metres_to_degrees
 from apps.core.ids import uuid7
 from apps.core.locks import advisory_xact_lock
+from apps.core.principals import Principal
+from apps.core.visibility import visible_many
 from apps.journal.models import Change, JournalEntry
 from apps.journal.services import journal_entry
 
+from ..inputs import check_observation
 from ..matching import CANDIDATE_RADIUS_M, BuildingEvidence, Match, best, score_building
 from ..models import Building, MergeEvent, Observation, Outcome, Person, RecordAlias, RecordType, ReviewItem
 from .buildings import _address_fields
@@ -85,7 +88,8 @@ def buildings_collect_batch(
         else:
             spot = _Spot(location.x, location.y)
             plans.append((index, grid, spot, cell_of(spot.x, spot.y)))
-    fields_of = [_fields(submissions[i], grid_id, cell) for i, grid_id, _spot, cell in plans]
+    landlords = _landlords([submissions[i].data.get("landlord_id") for i, *_plan in plans], collector)
+    fields_of = [_fields(submissions[i], grid_id, cell, landlords) for i, grid_id, _spot, cell in plans]
     codes = {fields["address_code"] for fields in fields_of} - {""}
     nears = [neighbourhood(cell) for *_plan, cell in plans]
     cells = {c for near in nears for c in near}
@@ -95,7 +99,6 @@ def buildings_collect_batch(
         + [key for i, *_plan in plans for key in id_lock(submissions[i].meta.submitted_id)]
     )
     given_out = _ids_given_out([submissions[i].meta.submitted_id for i, *_plan in plans])
-    landlords = _canonical_people([submissions[i].data.get("landlord_id") for i, *_plan in plans])
     existing = _candidates([spot for _i, _grid, spot, _cell in plans], fields_of)
     # Buildings created earlier in the batch are candidates for the later ones, as if collected one by one.
     created_by_cell: defaultdict[str, list[Building]] = defaultdict(list)
@@ -146,12 +149,13 @@ def _ids_given_out(ids: list[uuid.UUID | None]) -> set[uuid.UUID]:
     return set(RecordAlias.objects.filter(alias__in=wanted).values_list("alias", flat=True))
 
 
-def _canonical_people(ids: list[Any]) -> set[str]:
-    wanted = {str(i) for i in ids if i}
+def _landlords(ids: list[Any], collector: Principal) -> dict[str, uuid.UUID]:
+    """{landlord id as sent: canonical id} of the people the collector may see (the visibility gate)."""
+    wanted = {i for i in ids if i}
     if not wanted:
-        return set()
-    found = Person.objects.filter(pk__in=wanted, merged_into__isnull=True).values_list("pk", flat=True)
-    return {str(pk) for pk in found}
+        return {}
+    seen, _missing = visible_many(Person, collector, wanted)
+    return {str(given): canonical for given, canonical in seen.items()}
 
 
 class _Spot(NamedTuple):
@@ -231,17 +235,27 @@ def _candidates(spots: list[_Spot], fields: list[dict[str, Any]]) -> list[list[_
 
 
 def _problem(
-    submission: BuildingSubmission, given_out: set[uuid.UUID], landlords: set[str]
+    submission: BuildingSubmission, given_out: set[uuid.UUID], landlords: dict[str, uuid.UUID]
 ) -> ValidationError | None:
+    """What ``building_collect`` would refuse in this submission (the same checks, set-based), or None."""
     if submission.meta.submitted_id is not None and submission.meta.submitted_id in given_out:
         return ValidationError({"id": [_("This id is already used by another record.")]})
+    try:
+        check_observation(
+            collected_at=submission.meta.collected_at, location=submission.meta.location,
+            footprint=submission.data.get("footprint"),
+        )  # fmt: skip
+    except ValidationError as problem:
+        return problem
     landlord = submission.data.get("landlord_id")
     if landlord and str(landlord) not in landlords:
-        return ValidationError({"landlord_id": [_("No such person.")]})
+        return ValidationError({"landlord_id": [_("No such person among those you may see.")]})
     return None
 
 
-def _fields(submission: BuildingSubmission, grid_id: uuid.UUID, cell: str) -> dict[str, Any]:
+def _fields(
+    submission: BuildingSubmission, grid_id: uuid.UUID, cell: str, landlords: dict[str, uuid.UUID]
+) -> dict[str, Any]:
     data = submission.data
     return {
         **_address_fields(data["address"]),
@@ -250,7 +264,7 @@ def _fields(submission: BuildingSubmission, grid_id: uuid.UUID, cell: str) -> di
         "use": data.get("use") or "",
         "floors": data.get("floors"),
         "footprint": data.get("footprint"),
-        "landlord_id": data.get("landlord_id"),
+        "landlord_id": landlords.get(str(data.get("landlord_id"))) if data.get("landlord_id") else None,
         "location": submission.meta.location,
         "cell": cell,
         "grid_id": grid_id,

@@ -8,15 +8,19 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from apps.attachments.selectors import check_referable
 from apps.attachments.services import attachments_link
 from apps.core.bulk import bulk_insert
 from apps.core.geo.cells import cell_of, neighbourhood
 from apps.core.ids import uuid7
 from apps.core.locks import advisory_xact_lock
+from apps.core.principals import Principal
 from apps.core.text import house_key, normalise_address
+from apps.core.visibility import visible_get
 from apps.journal.models import Change
 from apps.journal.services import journal_entry, journal_record
 
+from ..inputs import check_observation
 from ..matching import BuildingEvidence, best, score_building
 from ..models import Building, Outcome, Person, RecordType, Residence
 from ..selectors import building_candidates
@@ -57,9 +61,23 @@ def _link_photos(data: dict[str, Any], record_id: Any, grid_id: Any) -> None:
         )
 
 
-def _check_landlord(landlord_id: Any) -> None:
-    if landlord_id and not Person.objects.filter(pk=landlord_id, merged_into__isnull=True).exists():
-        raise ValidationError({"landlord_id": [_("No such person.")]})
+def _checked_references(data: dict[str, Any], collector: Principal | None) -> None:
+    """The references a building's data makes, through the visibility gate: the landlord must be a person the
+    collector may see (named by any of their ids; kept as the canonical id) — the same error for a person
+    who does not exist and one out of sight, so that it tells nothing of which ids exist — and its photos
+    ones the collector uploaded or may read."""
+    landlord_id = data.get("landlord_id")
+    if landlord_id:
+        landlord = (
+            visible_get(Person, collector, landlord_id)
+            if collector is not None
+            else Person.objects.filter(pk=landlord_id, merged_into__isnull=True).first()
+        )
+        if landlord is None:
+            raise ValidationError({"landlord_id": [_("No such person among those you may see.")]})
+        data["landlord_id"] = landlord.pk
+    if data.get("photos") and collector is not None:
+        check_referable(user=collector, hashes=data["photos"])
 
 
 @transaction.atomic
@@ -75,6 +93,7 @@ def building_collect(
     """
     if meta.location is None:
         raise ValidationError({"location": [_("A building needs a location.")]})
+    check_observation(collected_at=meta.collected_at, location=meta.location, footprint=data.get("footprint"))
     grid = grid_at(meta.location, collector=meta.collector)
     cell = cell_of(meta.location.x, meta.location.y)
     code = data.get("address_code") or ""
@@ -84,7 +103,8 @@ def building_collect(
         + id_lock(meta.submitted_id)
     )
     check_new_id(record_type=RecordType.BUILDING, record_id=meta.submitted_id)
-    _check_landlord(data.get("landlord_id"))
+    data = dict(data)
+    _checked_references(data, meta.collector)
     fields: dict[str, Any] = {
         **_address_fields(data["address"]),
         "address_code": code,
@@ -148,7 +168,12 @@ def building_update(
         record=building, expected_version=expected_version, changes=changes, editable=EDITABLE
     )
     previous_grid = building.grid_id
-    _check_landlord(changes.get("landlord_id"))
+    _checked_references(changes, meta.collector)
+    if "footprint" in changes or "location" in changes:
+        check_observation(
+            collected_at=meta.collected_at, location=changes.get("location", building.location),
+            footprint=changes.get("footprint", building.footprint),
+        )  # fmt: skip
     if code and held_by_another(Building, column="address_code", value=code, record_id=building.pk):
         raise ValidationError(
             {"address_code": [_("Another building has this standard address code; merge them instead.")]}
