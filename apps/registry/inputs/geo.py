@@ -161,7 +161,9 @@ def check_date(value: dt.date | None) -> str | None:
     return None
 
 
-def check_observation(*, collected_at: dt.datetime | str | None, location: Point | None, footprint: Any) -> None:
+def check_observation(
+    *, collected_at: dt.datetime | str | None, location: Point | None, footprint: Any
+) -> None:
     """The bounds a collection must keep whichever way it came (REST, push, batch): ValidationError if not."""
     errors: dict[str, list[str]] = {}
     if problem := check_observed_at(collected_at):
