@@ -60,7 +60,9 @@ def test_collection_times_outside_the_window_are_refused(client: APIClient, when
     )
     assert response.status_code == 400 and "collected_at" in response.json()["errors"]
     people = mutation("person", name="陈伟")
-    buildings = [mutation("building", address="新垵村529号", **extra) for extra in ({}, {"photos": ["0" * 64]})]
+    buildings = [
+        mutation("building", address="新垵村529号", **extra) for extra in ({}, {"photos": ["0" * 64]})
+    ]
     for one in (people, *buildings):
         one["collected_at"] = when
         (result,) = push(client, one)

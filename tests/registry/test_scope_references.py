@@ -53,7 +53,9 @@ def test_a_landlord_must_be_a_person_the_collector_may_see_and_unknown_ids_answe
         answers.append(response.json()["errors"]["landlord_id"])
         # The push: alone (with a photo) and in a run of new buildings (the batch path).
         for data in ({"photos": ["0" * 64]}, {}):
-            (result,) = push(client, mutation("building", address="新垵村530号", landlord_id=landlord, **data))
+            (result,) = push(
+                client, mutation("building", address="新垵村530号", landlord_id=landlord, **data)
+            )
             assert result["status"] == "rejected" and "landlord_id" in result["errors"]
             answers.append(result["errors"]["landlord_id"])
     assert len({str(a) for a in answers}) == 1  # the same words for a hidden person and a made-up id
