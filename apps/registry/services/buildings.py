@@ -29,6 +29,7 @@ from .common import (
     ObservationMeta,
     alias_add,
     check_new_id,
+    far_same_code,
     grid_at,
     held_by_another,
     id_lock,
@@ -130,13 +131,21 @@ def building_collect(
     candidates = building_candidates(
         cell=cell, address_code=code, house_number=fields["house_number"], block_number=fields["block_number"]
     )
+    far = far_same_code(code, candidates, meta.location.x, meta.location.y)
+    if far is not None:  # scored and kept as if no code had been given; the code goes to review
+        fields["address_code"] = ""
+        evidence = replace(evidence, address_code="")
+        candidates = [c for c in candidates if c.pk != far.record.pk]
     match = best([score_building(evidence, candidate) for candidate in candidates])
     if match and (match.deterministic or match.score >= settings.GRIDAPI_MATCH_BUILDING_AUTO):
         _link_photos(data, match.record.pk, grid.pk)
-        return absorb(
+        outcome = absorb(
             record_type=RecordType.BUILDING, survivor_id=match.record.pk, fields=fields, meta=meta, match=match,
             payload=payload,
         )  # fmt: skip
+        if far is not None:
+            queue_review(record_type=RecordType.BUILDING, record=outcome.record, match=far)
+        return outcome
     building = Building.objects.create(id=meta.submitted_id or uuid7(), **fields)
     journal_record(
         record_type=RecordType.BUILDING, record_id=building.pk, change=Change.CREATED, version=building.version,
@@ -150,7 +159,9 @@ def building_collect(
         match=match,
     )  # fmt: skip
     review = None
-    if match and match.score >= settings.GRIDAPI_MATCH_BUILDING_REVIEW:
+    if far is not None:
+        review = queue_review(record_type=RecordType.BUILDING, record=building, match=far)
+    elif match and match.score >= settings.GRIDAPI_MATCH_BUILDING_REVIEW:
         review = queue_review(record_type=RecordType.BUILDING, record=building, match=match)
     return CollectOutcome(building, Outcome.CREATED, observation, match=match, review=review)
 

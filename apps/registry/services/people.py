@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
@@ -20,7 +21,7 @@ from apps.journal.services import journal_record
 
 from ..inputs import check_observation
 from ..matching import PersonEvidence, best, score_person
-from ..models import Building, Outcome, Person, RecordType
+from ..models import Building, Outcome, Person, RecordType, Residence
 from ..selectors import buildings_of_people, person_candidates, resolve_alias
 from .common import (
     CollectOutcome,
@@ -37,7 +38,7 @@ from .common import (
     save_update,
 )
 from .merging import absorb
-from .residences import residence_collect
+from .residences import residence_collect, residence_end
 
 EDITABLE = [
     "name",
@@ -161,6 +162,12 @@ def person_collect(*, data: dict[str, Any], meta: ObservationMeta, payload: dict
         if match and match.score >= settings.GRIDAPI_MATCH_PERSON_REVIEW:
             review = queue_review(record_type=RecordType.PERSON, record=person, match=match)
         outcome = CollectOutcome(person, Outcome.CREATED, observation, match=match, review=review)
+    if residence and building is not None and outcome.moved_from is not None:
+        # Moved here (人来) from a grid the collector does not serve: the old homes end (人走) today.
+        for home in Residence.objects.filter(person=outcome.record, until__isnull=True).exclude(
+            building=building
+        ):
+            residence_end(residence=home, until=max(timezone.localdate(), home.since or timezone.localdate()))
     if residence and building is not None:
         residence_collect(
             person=outcome.record, building=building, room=residence.get("room") or "",
