@@ -134,15 +134,15 @@ def _held_back(record_type: str, survivor: Any, fields: dict[str, Any]) -> tuple
 
 def absorb(
     *, record_type: str, survivor_id: uuid.UUID, fields: dict[str, Any], meta: ObservationMeta, match: Match,
-    payload: dict[str, Any],
+    payload: dict[str, Any], moving_in: bool = False,
 ) -> CollectOutcome:  # fmt: skip
     """A collected record that matched ``survivor``: keep it as a tombstone and merge it in, undoably.
 
     A collector outside the survivor's scope (another grid's worker) still merges — identity is global — but
     what it brings fills in nothing special: tags and ID/passport numbers are held back as a review item for
-    the survivor's dispatchers (the tombstone keeps them), a person it finds living in its own grid has moved
-    there (人走/人来: the survivor moves, so its old grid's devices see it leave and the new grid's see it
-    arrive), and the answer names the canonical id only (no reasons quoting the record).
+    the survivor's dispatchers (the tombstone keeps them), a person collected with a home in its own grid
+    (``moving_in``) has moved there (人走/人来: the survivor moves, so its old grid's devices see it leave and
+    the new grid's see it arrive), and the answer names the canonical id only (no reasons quoting the record).
     """
     model = MODELS[record_type]
     locking = model.objects.select_for_update(of=("self",))
@@ -154,7 +154,7 @@ def absorb(
     tombstone = model.objects.create(id=meta.submitted_id or uuid7(), merged_into=survivor, **fields)
     meta = replace(meta, submitted_id=tombstone.pk)
     in_scope = getattr(survivor, "seen", True)
-    moves = not in_scope and record_type == RecordType.PERSON and fields["grid_id"] != survivor.grid_id
+    moves = not in_scope and moving_in and fields["grid_id"] != survivor.grid_id
     before = snapshot(survivor, FILLABLE[record_type] + SNAPSHOT_EXTRA + (MOVED_FIELDS if moves else []))
     observation_id = uuid7()
     held: list[str] = []

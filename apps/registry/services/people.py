@@ -144,7 +144,7 @@ def person_collect(*, data: dict[str, Any], meta: ObservationMeta, payload: dict
     if match and (match.deterministic or match.score >= settings.GRIDAPI_MATCH_PERSON_AUTO):
         outcome = absorb(
             record_type=RecordType.PERSON, survivor_id=match.record.pk, fields=fields, meta=meta, match=match,
-            payload=payload,
+            payload=payload, moving_in=building is not None,
         )  # fmt: skip
     else:
         person = Person.objects.create(id=meta.submitted_id or uuid7(), **fields)
