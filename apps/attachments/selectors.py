@@ -6,8 +6,11 @@ caller may see is decided by the record's visibility now — where the record li
 to a department — not by where it lay when the photo was linked.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
+
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
 
 from apps.core.permissions import role_of
 
@@ -33,3 +36,23 @@ def attachment_for(*, user: Any, sha256: str) -> Attachment | None:
     if any(reader(user, sha256) for reader in _readers):
         return attachment
     return None
+
+
+def attachments_not_referable(*, user: Any, hashes: Iterable[str]) -> list[str]:
+    """The hashes among ``hashes`` that ``user`` may not name in a record: stored attachments the user neither
+    uploaded nor may read now. Naming a photo in a record makes it readable by whoever sees the record, so
+    naming one is reading it first. A hash not stored yet may be named (devices upload when they can)."""
+    wanted = sorted(set(hashes))
+    if not wanted or role_of(user) == "admin":
+        return []
+    stored = Attachment.objects.filter(pk__in=wanted).exclude(uploaded_by_id=getattr(user, "pk", None))
+    return [sha for sha in stored.values_list("pk", flat=True) if not any(r(user, sha) for r in _readers)]
+
+
+def check_referable(*, user: Any, hashes: Iterable[str], field: str = "photos") -> None:
+    """A field error naming the photos ``user`` may not reference (the same for any photo one may not read)."""
+    refused = attachments_not_referable(user=user, hashes=hashes)
+    if refused:
+        raise ValidationError(
+            {field: [_("No such photo among those you may see: %(hashes)s") % {"hashes": ", ".join(refused)}]}
+        )

@@ -11,7 +11,7 @@ from django.contrib.gis.geos import Point
 
 from apps.accounts.models import User
 from apps.core.identity import check_character
-from apps.registry.api.serializers import PersonDataSerializer
+from apps.registry.inputs import PersonDataSerializer
 from apps.registry.models import RecordAlias
 from apps.registry.services import ObservationMeta, building_collect, person_collect
 

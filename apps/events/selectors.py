@@ -3,19 +3,25 @@
 import uuid
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from apps.core.permissions import role_of
-from apps.registry import selectors as registry
-from apps.registry.models import RecordType
+from apps.core.principals import Principal
+from apps.core.visibility import visible_get, visible_many
+from apps.registry.models import Building, Person
 from apps.territory.selectors import worker_grids
 
 from .models import Event, EventCategory, EventNotice, EventReport, Status, TimelineEntry
 
 
-def events_for(caller: Any) -> QuerySet[Event]:
+def _department_of(caller: Principal) -> Any:
+    """The department of a department's system (an API key); the other principals have none."""
+    return getattr(caller, "department_id", None)
+
+
+def events_for(caller: Principal) -> QuerySet[Event]:
     """Events the caller may see.
 
     admin: all; dispatcher: those in their territory (a city-level dispatcher also those outside every
@@ -27,35 +33,54 @@ def events_for(caller: Any) -> QuerySet[Event]:
     if role == "admin":
         return queryset
     if role == "dispatcher" and getattr(caller, "territory_id", None):
-        territory = caller.territory
+        territory = getattr(caller, "territory")  # noqa: B009 - a dispatcher's, not every principal's
         scope = Q(territory_path__startswith=territory.path)
         if territory.parent_id is None:
             scope |= Q(territory_path="")
         return queryset.filter(scope)
     if role == "department_system":
-        return queryset.filter(department_id=caller.department_id)
+        return queryset.filter(department_id=_department_of(caller))
     if role == "department_staff":
-        return queryset.filter(department__memberships__user=caller)
+        return queryset.filter(department__memberships__user=caller.pk)
     if role == "grid_worker":
         return queryset.filter(Q(reporter=caller) | Q(grid__in=worker_grids(worker=caller).values("pk")))
     return queryset.none()
 
 
-def events_in_triage(caller: Any) -> QuerySet[Event]:
+def events_in_triage(caller: Principal) -> QuerySet[Event]:
     """Events waiting for a dispatcher: routing found no department, or a department returned them."""
     if role_of(caller) not in {"admin", "dispatcher"}:
         return Event.objects.none()
     return events_for(caller).filter(department__isnull=True, status__in=[Status.REPORTED, Status.ACCEPTED])
 
 
-def event_by_any_id(caller: Any, given: uuid.UUID) -> Event | None:
+def event_by_any_id(caller: Principal, given: uuid.UUID) -> Event | None:
     """The visible event ``given`` names: its own id, or the id a device gave a report attached to it."""
-    visible = events_for(caller)
-    event = visible.filter(pk=given).first()
-    if event is not None:
-        return event
-    report = EventReport.objects.filter(submitted_id=given).only("event_id").first()
-    return visible.filter(pk=report.event_id).first() if report else None
+    return visible_get(Event, caller, given)
+
+
+def event_detail(event: Event) -> Event:
+    """``event`` (found through the gate) again with what its detail shows: category, grid, department, timeline
+    and reports. Not scoped again: after an action (a return, a reroute) the actor may no longer see it, and
+    still gets the state it left the event in."""
+    return (
+        Event.objects.select_related("category", "grid", "department")
+        .prefetch_related(
+            Prefetch("timeline", queryset=TimelineEntry.objects.select_related("actor_department")),
+            Prefetch("reports", queryset=EventReport.objects.order_by("reported_at")),
+        )
+        .get(pk=event.pk)
+    )
+
+
+def timeline_for(caller: Principal) -> QuerySet[TimelineEntry]:
+    """Timeline entries of the events the caller may see."""
+    return TimelineEntry.objects.filter(event__in=events_for(caller).values("pk"))
+
+
+def reports_for(caller: Principal) -> QuerySet[EventReport]:
+    """Reports (the original and attached duplicates) of the events the caller may see."""
+    return EventReport.objects.filter(event__in=events_for(caller).values("pk"))
 
 
 def report_resolver(ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
@@ -70,48 +95,44 @@ def active_category(code: Any) -> EventCategory:
     return category
 
 
-def report_references(caller: Any, *, building_id: Any, person_ids: list[Any]) -> tuple[Any, list[uuid.UUID]]:
+def report_references(
+    caller: Principal, *, building_id: Any, person_ids: list[Any]
+) -> tuple[Building | None, list[uuid.UUID]]:
     """The building and people a report names, through aliases, among the records the caller may see."""
     building = None
     if building_id:
-        canonical = (
-            registry.resolve_alias(record_type=RecordType.BUILDING, record_id=building_id) or building_id
-        )
-        building = registry.buildings_for(caller).filter(pk=canonical).first()
+        building = visible_get(Building, caller, building_id)
         if building is None:
             raise ValidationError({"building_id": [_("No such building among those you may see.")]})
     people: list[uuid.UUID] = []
     if person_ids:
-        canonical_ids = [
-            registry.resolve_alias(record_type=RecordType.PERSON, record_id=pid) or pid for pid in person_ids
-        ]
-        found = set(registry.people_for(caller).filter(pk__in=canonical_ids).values_list("pk", flat=True))
-        missing = [str(pid) for pid, cid in zip(person_ids, canonical_ids, strict=True) if cid not in found]
+        seen, missing = visible_many(Person, caller, person_ids)
         if missing:
             raise ValidationError(
                 {
                     "person_ids": [
-                        _("No such person among those you may see: %(ids)s") % {"ids": ", ".join(missing)}
+                        _("No such person among those you may see: %(ids)s")
+                        % {"ids": ", ".join(str(pid) for pid in missing)}
                     ]
                 }
             )
-        people = list(dict.fromkeys(canonical_ids))
+        people = list(dict.fromkeys(seen[pid] for pid in person_ids))
     return building, people
 
 
-def notices_for(caller: Any) -> QuerySet[EventNotice]:
+def notices_for(caller: Principal) -> QuerySet[EventNotice]:
     """Notices owed to the caller's department (a department system or its staff)."""
     role = role_of(caller)
     if role == "department_system":
-        return EventNotice.objects.filter(department_id=caller.department_id)
+        return EventNotice.objects.filter(department_id=_department_of(caller))
     if role == "department_staff":
-        return EventNotice.objects.filter(department__memberships__user=caller)
+        return EventNotice.objects.filter(department__memberships__user=caller.pk)
     if role == "admin":
         return EventNotice.objects.all()
     return EventNotice.objects.none()
 
 
-def event_photo_visible(user: Any, sha256: str) -> bool:
+def event_photo_visible(user: Principal, sha256: str) -> bool:
     """Whether ``user`` may see an event whose report, reports or timeline show the photo ``sha256``."""
     shown = (
         Q(photos__contains=[sha256])

@@ -12,7 +12,15 @@ class RegistryConfig(AppConfig):
         from apps.core.visibility import visibility_register
         from apps.registry import selectors
         from apps.registry.changes import register_change_sources
-        from apps.registry.models import Building, MergeEvent, Person, RecordType, Residence, ReviewItem
+        from apps.registry.models import (
+            Building,
+            MergeEvent,
+            Observation,
+            Person,
+            RecordType,
+            Residence,
+            ReviewItem,
+        )  # fmt: skip
 
         attachment_readers_register(selectors.building_photo_visible)
         visibility_register(
@@ -25,3 +33,4 @@ class RegistryConfig(AppConfig):
         visibility_register(ReviewItem, scope=selectors.reviews_for)
         visibility_register(MergeEvent, scope=selectors.merges_for)
         register_change_sources()
+        visibility_register(Observation, scope=selectors.observations_for)

@@ -308,3 +308,5 @@ MERGEABLE_CHOICES = [
     (RecordType.BUILDING.value, RecordType.BUILDING.label),
     (RecordType.PERSON.value, RecordType.PERSON.label),
 ]
+# The personal numbers a person may carry → the prefix of their columns (``<prefix>_sealed``, ``<prefix>_index``).
+NUMBER_COLUMNS: dict[str, str] = {"id_number": "id_number", "phone": "phone", "passport_number": "passport"}

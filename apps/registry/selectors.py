@@ -5,7 +5,6 @@ import operator
 import uuid
 from collections.abc import Callable
 from functools import reduce
-from typing import Any
 
 from django.db.models import Case, Q, QuerySet, Value, When
 
@@ -13,13 +12,14 @@ from apps.attachments.models import AttachmentReference
 from apps.core.crypto import blind_index_candidates
 from apps.core.geo.cells import neighbourhood
 from apps.core.permissions import role_of
+from apps.core.principals import Principal
 from apps.territory.models import Level, TerritoryNode
 from apps.territory.selectors import node_scope_q
 
 from .models import Building, MergeEvent, Observation, Person, RecordAlias, Residence, ReviewItem
 
 
-def _grid_scope(user: Any, prefix: str = "grid__") -> Q:
+def _grid_scope(user: Principal, prefix: str = "grid__") -> Q:
     if role_of(user) == "admin":
         return Q()
     return Q(
@@ -27,36 +27,44 @@ def _grid_scope(user: Any, prefix: str = "grid__") -> Q:
     )
 
 
-def buildings_for(user: Any) -> QuerySet[Building]:
+def buildings_for(user: Principal) -> QuerySet[Building]:
     """Canonical buildings the user may see: a worker their grids, a dispatcher their territory."""
     return Building.objects.filter(_grid_scope(user, "grid_id__"), merged_into__isnull=True)
 
 
-def people_for(user: Any) -> QuerySet[Person]:
+def people_for(user: Principal) -> QuerySet[Person]:
     """Canonical people the user may see (by the grid they live in)."""
     return Person.objects.filter(_grid_scope(user, "grid_id__"), merged_into__isnull=True)
 
 
-def residences_for(user: Any) -> QuerySet[Residence]:
+def residences_for(user: Principal) -> QuerySet[Residence]:
     """Residences in buildings the user may see."""
     return Residence.objects.filter(_grid_scope(user, "building__grid_id__")).select_related(
         "person", "building"
     )
 
 
-def reviews_for(user: Any) -> QuerySet[ReviewItem]:
+def reviews_for(user: Principal) -> QuerySet[ReviewItem]:
     """Review items in the dispatcher's territory (all for an administrator; none for anyone else)."""
     if role_of(user) not in {"admin", "dispatcher"}:
         return ReviewItem.objects.none()
     return ReviewItem.objects.filter(_grid_scope(user, "grid_id__"))
 
 
-def merges_for(user: Any) -> QuerySet[MergeEvent]:
+def merges_for(user: Principal) -> QuerySet[MergeEvent]:
     """Merges whose surviving record the caller may see (dispatchers: their territory)."""
     if role_of(user) not in {"admin", "dispatcher"}:
         return MergeEvent.objects.none()
     survivors = buildings_for(user).values("pk").union(people_for(user).values("pk"), all=True)
     return MergeEvent.objects.filter(survivor_id__in=survivors).select_related("actor")
+
+
+def observations_for(user: Principal) -> QuerySet[Observation]:
+    """Observations of the canonical buildings and people the user may see (the history on their details)."""
+    return Observation.objects.filter(
+        Q(record_type="building", record_id__in=buildings_for(user).values("pk"))
+        | Q(record_type="person", record_id__in=people_for(user).values("pk"))
+    )
 
 
 def observations_of(*, record_type: str, record_id: uuid.UUID) -> QuerySet[Observation]:
@@ -161,7 +169,7 @@ def buildings_of_people(person_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[uuid
     return result
 
 
-def building_photo_visible(user: Any, sha256: str) -> bool:
+def building_photo_visible(user: Principal, sha256: str) -> bool:
     """Whether ``user`` may see a building that references the photo ``sha256``."""
     referencing = AttachmentReference.objects.filter(attachment_sha256=sha256, record_type="building")
     return buildings_for(user).filter(pk__in=referencing.values("record_id")).exists()

@@ -72,7 +72,7 @@ def main() -> None:
 
     from apps.accounts.services import user_create
     from apps.demo.territory import haicang_features
-    from apps.registry.api.serializers import BuildingCollectSerializer, PersonCollectSerializer
+    from apps.registry.inputs import BuildingCollectSerializer, PersonCollectSerializer
     from apps.registry.models import Person, RecordAlias
     from apps.registry.services import ObservationMeta, building_collect, person_collect
     from apps.territory.models import TerritoryNode

@@ -11,7 +11,7 @@ grids) through ``territory_import``; preload buildings and people by COPY (``ben
 Feeds: a department with an API key and a feed subscription over the whole district ("350205": buildings and
 people, a mix of fields including ``person.id_number``, so projection and the access log run).
 
-* ceiling: psycopg runs the feed's own SELECTs (compiled from ``apps.sync.selectors._rows``: the same columns,
+* ceiling: psycopg runs the feed's own SELECTs (compiled from the journal's change sources: the same columns,
   the same filter, id order) over every row, once in one statement per type and once in keyset pages of 1,000
   (each the best of 3);
 * the whole feed over HTTP from gunicorn (``--web-workers`` sync workers), ``limit=1000`` pages until
@@ -391,7 +391,10 @@ def _feed_queries(grid_ids: list[Any]) -> list[tuple[str, str, list[Any], str, l
     Compiled from the pull engine's own querysets (``_rows``), so the ceiling reads what the feed reads.
     """
     from apps.registry.models import Building, Person
-    from apps.sync.selectors import _rows
+    from apps.journal.changes import change_source
+
+    def _rows(kind: str, queryset: Any) -> Any:
+        return queryset.values_list(*change_source(kind).columns())
 
     sentinel = uuid.UUID(int=0)
     out = []
@@ -571,7 +574,7 @@ def sample_bodies(n: int, secret: str) -> list[tuple[bytes, dict[str, str]]]:
     from apps.registry.models import Building, Person
     from apps.sharing.projection import Catalogue, project
     from apps.sharing.webhooks import change_event_type, webhook_signature
-    from apps.sync.selectors import record_envelope
+    from apps.journal.changes import record_envelope
     from apps.territory.models import TerritoryNode
 
     grid_codes = dict(TerritoryNode.objects.filter(level="grid").values_list("pk", "code"))

@@ -236,9 +236,9 @@ def test_vetoes_and_standard_codes_decide_as_one_by_one(
             (shifted(origin, east_m=5), {"address": "新垵村11号"}),  # another house number: a new building
             (shifted(origin, east_m=5), {"address": "新垵村10号"}),  # the same house: merged
             (
-                shifted(origin, east_m=300),
+                shifted(origin, east_m=150, north_m=400),
                 {"address": "新垵村99号", "address_code": f"{code}-20"},
-            ),  # same code, afar
+            ),  # same code, afar (250 m: within GRIDAPI_MATCH_CODE_MAX_DISTANCE_M)
             (shifted(origin, east_m=4, north_m=600), {"address": "新垵村20号", "address_code": f"{code}-21"}),
             (shifted(origin, east_m=4, north_m=900), {"address": "新垵村30号4栋"}),  # another block
             (shifted(origin, east_m=8), {"address": "新垵村"}),  # no house number: scored on the rest

@@ -1,4 +1,4 @@
-"""Shapes of event input and output. The report input is shared with the mobile sync."""
+"""Shapes of event output and of the requests only REST makes (the report and action data are in ``inputs``)."""
 
 from typing import Any
 
@@ -9,41 +9,11 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from apps.core.geo.crs import Crs
 from apps.departments.models import DepartmentLevel
-from apps.registry.api.serializers import PointInputField
+from apps.registry.inputs import PointInputField
 
-from ..lifecycle import CLIENT_ACTIONS
 from ..models import Event, EventCategory, EventNotice, EventReport, TimelineEntry
 
-SHA256 = r"^[0-9a-f]{64}$"
 REPORT_OUTCOMES = [("created", "created"), ("merged", "merged")]
-
-
-class EventDataSerializer(serializers.Serializer[Any]):
-    """The ``data`` of an event mutation (the sync protocol's fields)."""
-
-    category = serializers.CharField(max_length=48)
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    building_id = serializers.UUIDField(required=False, allow_null=True, default=None)
-    person_ids = serializers.ListField(
-        child=serializers.UUIDField(), required=False, max_length=20, default=list
-    )
-    photos = serializers.ListField(
-        child=serializers.RegexField(SHA256), required=False, max_length=20, default=list
-    )
-    resolved_on_site = serializers.BooleanField(required=False, default=False)
-
-
-class EventReportInputSerializer(EventDataSerializer):
-    """A report over REST: the event's data plus where it is (GeoJSON Point in ``crs``)."""
-
-    crs = serializers.ChoiceField(choices=[c.value for c in Crs], default=Crs.WGS84.value)
-    id = serializers.UUIDField(
-        required=False, help_text="Id made on the device (UUIDv7); the server makes one otherwise."
-    )
-    location = PointInputField(help_text="Where the event is.")
-    device_id = serializers.CharField(required=False, max_length=128, default="")
 
 
 class EventReportResultSerializer(serializers.Serializer[Any]):
@@ -117,23 +87,6 @@ class EventDetailSerializer(EventFeatureSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_actions(self, obj: Event) -> list[str]:
         return list(self.context.get("allowed_actions", []))
-
-
-class EventActionInputSerializer(serializers.Serializer[Any]):
-    """One action on an event. ``params`` by action: dispatch/reroute ``department`` (code, optional for
-    reroute: by the rules otherwise); raise_level ``level``; verify ``ok``; rate ``rating`` 1–5;
-    request_extension/grant_extension ``days``."""
-
-    action = serializers.ChoiceField(choices=CLIENT_ACTIONS)
-    note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
-    photos = serializers.ListField(
-        child=serializers.RegexField(SHA256), required=False, max_length=20, default=list
-    )
-    department = serializers.CharField(max_length=32, required=False)
-    level = serializers.ChoiceField(choices=DepartmentLevel.choices, required=False)
-    ok = serializers.BooleanField(required=False)
-    rating = serializers.IntegerField(required=False, min_value=1, max_value=5)
-    days = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, min_value=0)
 
 
 class EventSplitInputSerializer(serializers.Serializer[Any]):

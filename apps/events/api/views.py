@@ -3,32 +3,32 @@
 import uuid
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, mixins, status, viewsets
+from rest_framework import generics, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api.http import IF_MATCH, created_or_merged, crs_context, etag, expected_version, principal
 from apps.core.pagination import CursorPagination, GeoJsonCursorPagination
 from apps.core.permissions import HasRole, IsAdminOrDispatcher
-from apps.registry.api.views import IF_MATCH, crs_context, etag, expected_version
+from apps.core.visibility import visible, visible_get_or_404
 
 from .. import selectors, services
 from ..filters import EventFilter
+from ..inputs import EventActionInputSerializer, EventReportInputSerializer
 from ..lifecycle import Actor, actor_for, allowed_actions
-from ..models import Event, EventCategory, EventNotice, EventReport, TimelineEntry
+from ..models import Event, EventCategory, EventNotice, EventReport
 from ..routing import route_event
 from .serializers import (
-    EventActionInputSerializer,
     EventCategorySerializer,
     EventDetailSerializer,
     EventFeatureSerializer,
     EventNoticeSerializer,
-    EventReportInputSerializer,
     EventReportResultSerializer,
     EventSplitInputSerializer,
     RoutePreviewInputSerializer,
@@ -49,10 +49,8 @@ def report_result(outcome: services.ReportOutcome, submitted_id: Any) -> Respons
         "status": event.status, "merged_into": None if outcome.created else event.pk,
         "submitted_id": outcome.report.submitted_id if outcome.report else (submitted_id or event.pk), "routing": event.routing, "match": outcome.explanation(),
     }  # fmt: skip
-    return Response(
-        EventReportResultSerializer(body).data,
-        status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
-        headers={"ETag": etag(event.version)},
+    return created_or_merged(
+        EventReportResultSerializer(body).data, created=outcome.created, version=event.version
     )
 
 
@@ -73,27 +71,17 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return [IsAuthenticated()]
 
     def get_queryset(self) -> QuerySet[Event]:
-        return selectors.events_for(self.request.user).select_related("category", "grid", "department")
+        return visible(Event, self.request.user).select_related("category", "grid", "department")
 
     def get_object(self) -> Event:
         try:
             given = uuid.UUID(str(self.kwargs["pk"]))
         except ValueError as exc:
             raise Http404 from exc
-        event = selectors.event_by_any_id(self.request.user, given)
-        if event is None:
-            raise Http404
-        return event
+        return visible_get_or_404(Event, self.request.user, given)
 
     def _detail(self, event: Event, *, status_code: int = 200) -> Response:
-        event = (
-            Event.objects.select_related("category", "grid", "department")
-            .prefetch_related(
-                Prefetch("timeline", queryset=TimelineEntry.objects.select_related("actor_department")),
-                Prefetch("reports", queryset=EventReport.objects.order_by("reported_at")),
-            )
-            .get(pk=event.pk)
-        )
+        event = selectors.event_detail(event)
         actor = actor_for(self.request.user, event)
         allowed = allowed_actions(
             status=event.status, actor_kind=actor.kind, suspended=event.suspended_at is not None
@@ -120,7 +108,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         building, people = selectors.report_references(
-            request.user, building_id=data["building_id"], person_ids=data["person_ids"]
+            principal(request), building_id=data["building_id"], person_ids=data["person_ids"]
         )
         report = services.ReportInput(
             category=selectors.active_category(data["category"]), title=data["title"], location=data["location"],
@@ -160,7 +148,11 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         event = self.get_object()
         serializer = EventSplitInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report = EventReport.objects.filter(pk=serializer.validated_data["report_id"], event=event).first()
+        report = (
+            visible(EventReport, request.user)
+            .filter(pk=serializer.validated_data["report_id"], event=event)
+            .first()
+        )
         if report is None:
             raise Http404
         actor = Actor("dispatcher", user=request.user, label=str(request.user))
@@ -182,7 +174,9 @@ class EventTriageList(generics.ListAPIView[Event]):
     permission_classes = [IsAdminOrDispatcher]
 
     def get_queryset(self) -> QuerySet[Event]:
-        return selectors.events_in_triage(self.request.user).select_related("category", "grid", "department")
+        return selectors.events_in_triage(principal(self.request)).select_related(
+            "category", "grid", "department"
+        )
 
 
 @extend_schema(tags=["events"])
@@ -191,7 +185,9 @@ class EventCategoryList(generics.ListAPIView[EventCategory]):
 
     serializer_class = EventCategorySerializer
     pagination_class = None
-    queryset = EventCategory.objects.filter(is_active=True).select_related("family")
+
+    def get_queryset(self) -> QuerySet[EventCategory]:
+        return visible(EventCategory, self.request.user).filter(is_active=True).select_related("family")
 
 
 class NoticePagination(CursorPagination):
@@ -207,7 +203,7 @@ class EventNoticeList(generics.ListAPIView[EventNotice]):
     permission_classes = [HasRole.of("admin", "department_staff", "department_system")]
 
     def get_queryset(self) -> QuerySet[EventNotice]:
-        return selectors.notices_for(self.request.user)
+        return visible(EventNotice, self.request.user)
 
 
 @extend_schema(tags=["events"])

@@ -5,11 +5,9 @@ from .actions import (
     action_params,
     check_transition,
     event_act,
-    event_escalate_overdue,
-    event_mark_overdue,
 )
 from .catalogue import routing_rule_problems, routing_rule_save
-from .escalation import ScanResult, events_scan_overdue
+from .escalation import ScanResult, event_escalate_overdue, event_mark_overdue, events_scan_overdue
 from .reporting import ReportInput, ReportOutcome, event_report
 from .splitting import event_report_split
 

@@ -16,14 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from apps.attachments.selectors import check_referable
 from apps.core.errors import Conflict, IllegalTransition, PreconditionFailed
 from apps.departments.models import Department
 from apps.journal.models import Change
 
-from ..lifecycle import CLOCK_STATES, SYSTEM_ACTOR, TRANSITIONS, Actor, allowed_actions
+from ..lifecycle import CLOCK_STATES, TRANSITIONS, Actor, allowed_actions
 from ..models import LEVELS, Event, NoticeKind, Status, TimelineEntry
 from ..routing import Route, level_above
-from .common import event_journal, grace_hours, notice_add, timeline_entry, work_calendar
+from .common import event_journal, notice_add, timeline_entry, work_calendar
 from .reporting import dispatch_to, reroute
 
 MAX_EXTENSION_DAYS = Decimal(30)
@@ -314,6 +315,8 @@ def event_act(
     if expected_version is not None and expected_version != event.version:
         raise PreconditionFailed()
     check_transition(event=event, actor=actor, action=action.action)
+    if actor.user is not None:
+        check_referable(user=actor.user, hashes=action.photos)
     now = now or timezone.now()
     from_status = event.status
     step = HANDLERS[action.action](event, actor, action, now)
@@ -331,53 +334,3 @@ def event_act(
     for kind in step.notices:
         notice_add(event=event, kind=kind)
     return event
-
-
-def event_mark_overdue(*, event: Event, now: dt.datetime) -> bool:
-    """Mark an event whose deadline passed: overdue flag, a reminder (催办), notices; False if not due.
-
-    Re-checked under the row lock, so two scanners never mark it twice.
-    """
-    with transaction.atomic():
-        locked = (
-            Event.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("category", "department")
-            .filter(pk=event.pk)
-            .first()
-        )
-        if locked is None or locked.overdue or locked.suspended_at is not None:
-            return False
-        event = locked
-        deadline = event.sign_by if event.status == Status.DISPATCHED else event.handle_by
-        if event.status not in CLOCK_STATES or deadline is None or deadline >= now:
-            return False
-        event.overdue, event.overdue_since = True, now
-        event.escalate_at = work_calendar().add_hours(now, grace_hours())
-        event.reminder_count += 1
-        event.version += 1
-        event.save()
-        which = "sign_by" if event.status == Status.DISPATCHED else "handle_by"
-        timeline_entry(event=event, action="remind", actor=SYSTEM_ACTOR, from_status=event.status,
-                       to_status=event.status, at=now, note=_("Overdue: reminder sent."),
-                       data={"deadline": which, "due": deadline.isoformat(),
-                             "escalate_at": event.escalate_at.isoformat()}).save()  # fmt: skip
-        event_journal(event=event, change=Change.UPDATED, actor=SYSTEM_ACTOR, fields=["overdue"])
-        notice_add(event=event, kind=NoticeKind.OVERDUE)
-        notice_add(event=event, kind=NoticeKind.REMINDER)
-        return True
-
-
-def event_escalate_overdue(*, event: Event, now: dt.datetime) -> bool:
-    """Escalate an overdue event whose grace period is over; False if not (or no longer) due."""
-    with transaction.atomic():
-        locked = Event.objects.select_for_update(skip_locked=True).filter(pk=event.pk).first()
-        if locked is None or not locked.overdue or locked.suspended_at is not None:
-            return False
-        if locked.escalate_at is None or locked.escalate_at > now or locked.status not in CLOCK_STATES:
-            return False
-        if level_above(locked.level) is None:
-            Event.objects.filter(pk=locked.pk).update(escalate_at=None)
-            return False
-        event_act(event=locked, actor=SYSTEM_ACTOR, action=ActionInput("escalate", note=_("Overdue after the grace period.")),
-                  expected_version=None, now=now)  # fmt: skip
-        return True

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from apps.attachments.selectors import check_referable
 from apps.core.geo.crs import metres_to_degrees
 from apps.core.ids import uuid7
 from apps.core.locks import advisory_xact_lock
@@ -139,6 +140,7 @@ def event_report(*, report: ReportInput, reporter: Any) -> ReportOutcome:
     produce one event with two reports.
     """
     _validate(report)
+    check_referable(user=reporter, hashes=report.photos)
     if report.resolved_on_site and role_of(reporter) != "grid_worker":
         # Resolved on the spot closes the event unverified: the design leaves it to the worker who was there.
         raise ValidationError(

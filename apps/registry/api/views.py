@@ -1,6 +1,5 @@
 """Registry endpoints: buildings (GeoJSON), people, residences, the review queue and merges."""
 
-import re
 import uuid
 from typing import Any
 
@@ -8,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -16,56 +15,41 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.core.api.http import IF_MATCH, created_or_merged, crs_context, etag, expected_version
 from apps.core.crypto import blind_index_candidates
-from apps.core.errors import PreconditionRequired
 from apps.core.pagination import CursorPagination, GeoJsonCursorPagination
 from apps.core.permissions import HasRole, IsAdminOrDispatcher
+from apps.core.visibility import visible, visible_get, visible_get_or_404
 from apps.journal.models import AccessChannel
 
 from .. import selectors, services
 from ..filters import BuildingFilter, PersonFilter, ResidenceFilter, ReviewItemFilter
-from ..models import Building, MergeEvent, Person, RecordType, Residence, ReviewItem
-from ..services import CollectOutcome, ObservationMeta
-from .serializers import (
+from ..inputs import (
     BuildingCollectSerializer,
     BuildingDataSerializer,
+    CollectMetaSerializer,
+    PersonCollectSerializer,
+    PersonDataSerializer,
+    ResidenceInputSerializer,
+)
+from ..models import NUMBER_COLUMNS, Building, MergeEvent, Person, RecordType, Residence, ReviewItem
+from ..services import CollectOutcome, ObservationMeta
+from .serializers import (
     BuildingDetailSerializer,
     BuildingFeatureSerializer,
-    CollectMetaSerializer,
     CollectResultSerializer,
     MergeEventSerializer,
     MergeInputSerializer,
-    PersonCollectSerializer,
-    PersonDataSerializer,
     PersonDetailSerializer,
     PersonSearchSerializer,
     PersonSerializer,
     ResidenceEndSerializer,
-    ResidenceInputSerializer,
     ResidenceSerializer,
     ReviewDecisionSerializer,
     ReviewItemSerializer,
 )
 
 CanCollect = HasRole.of("admin", "dispatcher", "grid_worker")
-IF_MATCH = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, required=True, description='The ETag, e.g. "3".'
-)
-_ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
-
-
-def expected_version(request: Request) -> int:
-    header = request.headers.get("If-Match")
-    if not header:
-        raise PreconditionRequired()
-    found = _ETAG.match(header.strip())
-    if not found:
-        raise ValidationError({"If-Match": [_('Expected the ETag, e.g. "3".')]})
-    return int(found.group(1))
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
 
 
 def collect_meta(request: Request, meta: dict[str, Any]) -> ObservationMeta:
@@ -90,23 +74,16 @@ def collect_response(outcome: CollectOutcome) -> Response:
         "match": outcome.explanation(),
         "review_id": outcome.review.pk if outcome.review else None,
     }
-    return Response(
-        CollectResultSerializer(body).data,
-        status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
-        headers={"ETag": etag(outcome.record.version)},
+    return created_or_merged(
+        CollectResultSerializer(body).data, created=outcome.created, version=outcome.record.version
     )
-
-
-def crs_context(request: Request) -> dict[str, Any]:
-    crs = request.data.get("crs", "wgs84") if isinstance(request.data, dict) else "wgs84"
-    # An invalid crs is reported by the serializer's own field; here it only must not break conversion.
-    return {"crs": crs if isinstance(crs, str) and crs in {"wgs84", "gcj02", "bd09"} else "wgs84"}
 
 
 class CanonicalLookupMixin:
     """Look records up by any id ever given to them (aliases), within the caller's visible records."""
 
     record_type: str
+    model: type[Any]
     request: Any
     kwargs: Any
 
@@ -114,14 +91,9 @@ class CanonicalLookupMixin:
         raise NotImplementedError
 
     def get_object(self) -> Any:
-        try:
-            given = uuid.UUID(str(self.kwargs["pk"]))
-        except ValueError as exc:
-            raise Http404 from exc
-        canonical = selectors.resolve_alias(record_type=self.record_type, record_id=given) or given
-        obj = self.get_queryset().filter(pk=canonical).first()
-        if obj is None:
-            raise Http404
+        obj = visible_get_or_404(
+            self.model, self.request.user, _uuid_or_404(self.kwargs["pk"]), self.get_queryset()
+        )
         self.check_object_permissions(self.request, obj)  # type: ignore[attr-defined]
         return obj
 
@@ -178,6 +150,7 @@ class BuildingViewSet(
     """Buildings (实有房屋) as GeoJSON. Workers see their grids; dispatchers their territory."""
 
     record_type = RecordType.BUILDING
+    model = Building
     pagination_class = RecordPagination
     filterset_class = BuildingFilter
     serializer_class = BuildingFeatureSerializer
@@ -186,7 +159,7 @@ class BuildingViewSet(
         return [CanCollect()] if self.action in {"create", "partial_update"} else [IsAuthenticated()]
 
     def get_queryset(self) -> QuerySet[Building]:
-        return selectors.buildings_for(self.request.user).select_related("grid")
+        return visible(Building, self.request.user).select_related("grid")
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.detail_response(self.get_object(), BuildingDetailSerializer, reveal=False)
@@ -218,6 +191,7 @@ class PersonViewSet(
     """People (实有人口). Lists mask personal numbers; the detail shows them to those who may see the person."""
 
     record_type = RecordType.PERSON
+    model = Person
     pagination_class = PlainRecordPagination
     filterset_class = PersonFilter
     serializer_class = PersonSerializer
@@ -228,7 +202,7 @@ class PersonViewSet(
         return [IsAuthenticated()]
 
     def get_queryset(self) -> QuerySet[Person]:
-        return selectors.people_for(self.request.user).select_related("grid")
+        return visible(Person, self.request.user).select_related("grid")
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -273,11 +247,7 @@ class PersonViewSet(
         query = PersonSearchSerializer(data=request.data)
         query.is_valid(raise_exception=True)
         field, value = next((k, v) for k, v in query.validated_data.items() if v)
-        index_field = {
-            "id_number": "id_number_index",
-            "phone": "phone_index",
-            "passport_number": "passport_index",
-        }[field]
+        index_field = f"{NUMBER_COLUMNS[field]}_index"
         people = list(
             self.get_queryset().filter(**{f"{index_field}__in": blind_index_candidates(value)})[:20]
         )
@@ -297,7 +267,7 @@ class ResidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return [CanCollect()] if self.action in {"create", "end"} else [IsAuthenticated()]
 
     def get_queryset(self) -> QuerySet[Residence]:
-        return selectors.residences_for(self.request.user)
+        return visible(Residence, self.request.user)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -316,12 +286,8 @@ class ResidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         data = ResidenceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        person = _visible(
-            selectors.people_for(request.user), RecordType.PERSON, values["person_id"], "person_id"
-        )
-        building = _visible(
-            selectors.buildings_for(request.user), RecordType.BUILDING, values["building_id"], "building_id"
-        )
+        person = _visible(Person, request.user, values["person_id"], "person_id")
+        building = _visible(Building, request.user, values["building_id"], "building_id")
         residence, created = services.residence_collect(
             person=person, building=building, room=values["room"], relation=values["relation"],
             since=values["since"], until=values["until"],
@@ -338,9 +304,16 @@ class ResidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response(ResidenceSerializer(residence).data)
 
 
-def _visible(queryset: QuerySet[Any], record_type: str, record_id: uuid.UUID, field: str) -> Any:
-    canonical = selectors.resolve_alias(record_type=record_type, record_id=record_id) or record_id
-    obj = queryset.filter(pk=canonical).first()
+def _uuid_or_404(given: Any) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(given))
+    except ValueError as exc:
+        raise Http404 from exc
+
+
+def _visible(model: type[Any], user: Any, record_id: uuid.UUID, field: str) -> Any:
+    """A record a client names in its request, through the gate: a field error when not visible."""
+    obj = visible_get(model, user, record_id)
     if obj is None:
         raise ValidationError({field: [_("No such record among those you may see.")]})
     return obj
@@ -358,7 +331,7 @@ class ReviewItemViewSet(
     permission_classes = [IsAdminOrDispatcher]
 
     def get_queryset(self) -> QuerySet[ReviewItem]:
-        return selectors.reviews_for(self.request.user).select_related("grid")
+        return visible(ReviewItem, self.request.user).select_related("grid")
 
     @extend_schema(request=ReviewDecisionSerializer, responses={200: ReviewItemSerializer})
     @action(detail=True, methods=["post"])
@@ -378,20 +351,16 @@ class MergeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     permission_classes = [IsAdminOrDispatcher]
 
     def get_queryset(self) -> QuerySet[MergeEvent]:
-        return selectors.merges_for(self.request.user)
+        return visible(MergeEvent, self.request.user)
 
     @extend_schema(request=MergeInputSerializer, responses={201: MergeEventSerializer})
     def create(self, request: Request) -> Response:
         data = MergeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        queryset = (
-            selectors.buildings_for(request.user)
-            if values["record_type"] == RecordType.BUILDING
-            else selectors.people_for(request.user)
-        )
-        survivor = _visible(queryset, values["record_type"], values["survivor_id"], "survivor_id")
-        merged = _visible(queryset, values["record_type"], values["merged_id"], "merged_id")
+        model = Building if values["record_type"] == RecordType.BUILDING else Person
+        survivor = _visible(model, request.user, values["survivor_id"], "survivor_id")
+        merged = _visible(model, request.user, values["merged_id"], "merged_id")
         event = services.record_merge(
             record_type=values["record_type"], survivor_id=survivor.pk, merged_id=merged.pk, actor=request.user,
             note=values["note"],

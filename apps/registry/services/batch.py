@@ -24,15 +24,20 @@ from apps.core.geo.cells import cell_of, neighbourhood
 from apps.core.geo.crs import metres_to_degrees
 from apps.core.ids import uuid7
 from apps.core.locks import advisory_xact_lock
+from apps.core.principals import Principal
+from apps.core.visibility import visible_many
 from apps.journal.models import Change, JournalEntry
 from apps.journal.services import journal_entry
+from apps.territory.selectors import grids_visible_to
 
+from ..inputs import check_observation
 from ..matching import CANDIDATE_RADIUS_M, BuildingEvidence, Match, best, score_building
 from ..models import Building, MergeEvent, Observation, Outcome, Person, RecordAlias, RecordType, ReviewItem
 from .buildings import _address_fields
 from .common import (
     CollectOutcome,
     ObservationMeta,
+    far_same_code,
     grids_at,
     id_lock,
     new_alias,
@@ -77,7 +82,9 @@ def buildings_collect_batch(
         for s in submissions
     ]
     located = [(i, s.meta.location) for i, s in enumerate(submissions) if s.meta.location is not None]
-    grids = grids_at([location for _i, location in located], collector=collector)
+    # The grids the collector serves: where it may collect, and whether a survivor is in its scope.
+    serves = set(grids_visible_to(collector).values_list("pk", flat=True)) if located else set()
+    grids = grids_at([location for _i, location in located], collector=collector, visible=serves)
     plans: list[tuple[int, uuid.UUID, _Spot, str]] = []  # (submission, grid, point, cell)
     for (index, location), grid in zip(located, grids, strict=True):
         if isinstance(grid, ValidationError):
@@ -85,7 +92,8 @@ def buildings_collect_batch(
         else:
             spot = _Spot(location.x, location.y)
             plans.append((index, grid, spot, cell_of(spot.x, spot.y)))
-    fields_of = [_fields(submissions[i], grid_id, cell) for i, grid_id, _spot, cell in plans]
+    landlords = _landlords([submissions[i].data.get("landlord_id") for i, *_plan in plans], collector)
+    fields_of = [_fields(submissions[i], grid_id, cell, landlords) for i, grid_id, _spot, cell in plans]
     codes = {fields["address_code"] for fields in fields_of} - {""}
     nears = [neighbourhood(cell) for *_plan, cell in plans]
     cells = {c for near in nears for c in near}
@@ -95,7 +103,6 @@ def buildings_collect_batch(
         + [key for i, *_plan in plans for key in id_lock(submissions[i].meta.submitted_id)]
     )
     given_out = _ids_given_out([submissions[i].meta.submitted_id for i, *_plan in plans])
-    landlords = _canonical_people([submissions[i].data.get("landlord_id") for i, *_plan in plans])
     existing = _candidates([spot for _i, _grid, spot, _cell in plans], fields_of)
     # Buildings created earlier in the batch are candidates for the later ones, as if collected one by one.
     created_by_cell: defaultdict[str, list[Building]] = defaultdict(list)
@@ -104,6 +111,7 @@ def buildings_collect_batch(
     filled = _Filled()
     writes = _Writes()
     decisions: list[tuple[int, dict[str, Any], Match | None, Building | None]] = []
+    fars: dict[int, Match] = {}  # collections whose standard code another building holds too far away
     for (index, _grid, spot, cell), fields, near, candidates in zip(
         plans, fields_of, nears, existing, strict=True
     ):
@@ -114,6 +122,13 @@ def buildings_collect_batch(
             continue
         if submission.meta.submitted_id is not None:
             given_out.add(submission.meta.submitted_id)
+        code = fields["address_code"]
+        same_code = [*candidates, *created_by_code.get(code, ()), *filled.by_code.get(code, {}).values()]
+        far = far_same_code(code, same_code if code else (), spot.x, spot.y)
+        if far is not None:  # as ``building_collect``: kept without the code, which goes to review
+            fields["address_code"] = ""
+            candidates = [c for c in candidates if c.pk != far.record.pk]
+            fars[index] = far
         match = _best_match(fields, spot, near, candidates, created_by_cell, created_by_code, filled)
         if match and (match.deterministic or match.score >= settings.GRIDAPI_MATCH_BUILDING_AUTO):
             decisions.append((index, fields, match, None))
@@ -132,9 +147,21 @@ def buildings_collect_batch(
     for index, fields, match, created in decisions:
         submission = submissions[index]
         if created is not None:
-            outcomes[index] = _create(writes, created, submission, match)
+            outcomes[index] = _create(writes, created, submission, match, fars.get(index))
         elif match is not None:
-            outcomes[index] = _absorb(writes, survivors[match.record.pk], fields, submission, match)
+            outcomes[index] = _absorb(
+                writes, survivors[match.record.pk], fields, submission, match,
+                in_scope=collector is None or survivors[match.record.pk].grid_id in serves,
+            )  # fmt: skip
+            if index in fars and not any(
+                r.record_id == match.record.pk and r.candidate_id == fars[index].record.pk
+                for r in writes.reviews
+            ):
+                writes.reviews.append(
+                    new_review(
+                        record_type=RecordType.BUILDING, record=survivors[match.record.pk], match=fars[index]
+                    )
+                )
     _write(writes)
     return [outcome for outcome in outcomes if outcome is not None]
 
@@ -146,12 +173,13 @@ def _ids_given_out(ids: list[uuid.UUID | None]) -> set[uuid.UUID]:
     return set(RecordAlias.objects.filter(alias__in=wanted).values_list("alias", flat=True))
 
 
-def _canonical_people(ids: list[Any]) -> set[str]:
-    wanted = {str(i) for i in ids if i}
+def _landlords(ids: list[Any], collector: Principal) -> dict[str, uuid.UUID]:
+    """{landlord id as sent: canonical id} of the people the collector may see (the visibility gate)."""
+    wanted = {i for i in ids if i}
     if not wanted:
-        return set()
-    found = Person.objects.filter(pk__in=wanted, merged_into__isnull=True).values_list("pk", flat=True)
-    return {str(pk) for pk in found}
+        return {}
+    seen, _missing = visible_many(Person, collector, wanted)
+    return {str(given): canonical for given, canonical in seen.items()}
 
 
 class _Spot(NamedTuple):
@@ -231,17 +259,27 @@ def _candidates(spots: list[_Spot], fields: list[dict[str, Any]]) -> list[list[_
 
 
 def _problem(
-    submission: BuildingSubmission, given_out: set[uuid.UUID], landlords: set[str]
+    submission: BuildingSubmission, given_out: set[uuid.UUID], landlords: dict[str, uuid.UUID]
 ) -> ValidationError | None:
+    """What ``building_collect`` would refuse in this submission (the same checks, set-based), or None."""
     if submission.meta.submitted_id is not None and submission.meta.submitted_id in given_out:
         return ValidationError({"id": [_("This id is already used by another record.")]})
+    try:
+        check_observation(
+            collected_at=submission.meta.collected_at, location=submission.meta.location,
+            footprint=submission.data.get("footprint"),
+        )  # fmt: skip
+    except ValidationError as problem:
+        return problem
     landlord = submission.data.get("landlord_id")
     if landlord and str(landlord) not in landlords:
-        return ValidationError({"landlord_id": [_("No such person.")]})
+        return ValidationError({"landlord_id": [_("No such person among those you may see.")]})
     return None
 
 
-def _fields(submission: BuildingSubmission, grid_id: uuid.UUID, cell: str) -> dict[str, Any]:
+def _fields(
+    submission: BuildingSubmission, grid_id: uuid.UUID, cell: str, landlords: dict[str, uuid.UUID]
+) -> dict[str, Any]:
     data = submission.data
     return {
         **_address_fields(data["address"]),
@@ -250,7 +288,7 @@ def _fields(submission: BuildingSubmission, grid_id: uuid.UUID, cell: str) -> di
         "use": data.get("use") or "",
         "floors": data.get("floors"),
         "footprint": data.get("footprint"),
-        "landlord_id": data.get("landlord_id"),
+        "landlord_id": landlords.get(str(data.get("landlord_id"))) if data.get("landlord_id") else None,
         "location": submission.meta.location,
         "cell": cell,
         "grid_id": grid_id,
@@ -349,8 +387,9 @@ def _journal(record: Building, change: str, actor: Any, fields: list[str] | None
 
 
 def _create(
-    writes: _Writes, building: Building, submission: BuildingSubmission, match: Match | None
-) -> CollectOutcome:
+    writes: _Writes, building: Building, submission: BuildingSubmission, match: Match | None,
+    far: Match | None = None,
+) -> CollectOutcome:  # fmt: skip
     writes.journal.append(_journal(building, Change.CREATED, submission.meta.collector))
     writes.aliases.append(
         new_alias(record_type=RecordType.BUILDING, alias=building.pk, canonical_id=building.pk)
@@ -358,8 +397,15 @@ def _create(
     observation = _observation(submission, building.pk, building.pk, Outcome.CREATED, match)
     writes.observations.append(observation)
     review = None
-    if match and match.score >= settings.GRIDAPI_MATCH_BUILDING_REVIEW:
-        review = new_review(record_type=RecordType.BUILDING, record=building, match=match)
+    queued = (
+        far
+        if far is not None
+        else match
+        if match and match.score >= settings.GRIDAPI_MATCH_BUILDING_REVIEW
+        else None
+    )
+    if queued is not None:
+        review = new_review(record_type=RecordType.BUILDING, record=building, match=queued)
         writes.reviews.append(review)
     return CollectOutcome(
         building, Outcome.CREATED, observation, match=match, review=review, version=building.version
@@ -367,8 +413,9 @@ def _create(
 
 
 def _absorb(
-    writes: _Writes, survivor: Building, fields: dict[str, Any], submission: BuildingSubmission, match: Match
-) -> CollectOutcome:
+    writes: _Writes, survivor: Building, fields: dict[str, Any], submission: BuildingSubmission, match: Match,
+    *, in_scope: bool = True,
+) -> CollectOutcome:  # fmt: skip
     """What ``absorb`` does for one collection, on the in-memory survivor (see ``merging.absorb``)."""
     meta = submission.meta
     tombstone = Building(id=meta.submitted_id or uuid7(), merged_into_id=survivor.pk, **fields)
@@ -397,6 +444,7 @@ def _absorb(
         match=match,
         submitted_id=tombstone.pk,
         version=survivor.version,
+        in_scope=in_scope,
     )
 
 

@@ -8,15 +8,19 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from apps.attachments.selectors import check_referable
 from apps.attachments.services import attachments_link
 from apps.core.bulk import bulk_insert
 from apps.core.geo.cells import cell_of, neighbourhood
 from apps.core.ids import uuid7
 from apps.core.locks import advisory_xact_lock
+from apps.core.principals import Principal
 from apps.core.text import house_key, normalise_address
+from apps.core.visibility import visible_get
 from apps.journal.models import Change
 from apps.journal.services import journal_entry, journal_record
 
+from ..inputs import check_observation
 from ..matching import BuildingEvidence, best, score_building
 from ..models import Building, Outcome, Person, RecordType, Residence
 from ..selectors import building_candidates
@@ -25,6 +29,7 @@ from .common import (
     ObservationMeta,
     alias_add,
     check_new_id,
+    far_same_code,
     grid_at,
     held_by_another,
     id_lock,
@@ -57,9 +62,23 @@ def _link_photos(data: dict[str, Any], record_id: Any, grid_id: Any) -> None:
         )
 
 
-def _check_landlord(landlord_id: Any) -> None:
-    if landlord_id and not Person.objects.filter(pk=landlord_id, merged_into__isnull=True).exists():
-        raise ValidationError({"landlord_id": [_("No such person.")]})
+def _checked_references(data: dict[str, Any], collector: Principal | None) -> None:
+    """The references a building's data makes, through the visibility gate: the landlord must be a person the
+    collector may see (named by any of their ids; kept as the canonical id) — the same error for a person
+    who does not exist and one out of sight, so that it tells nothing of which ids exist — and its photos
+    ones the collector uploaded or may read."""
+    landlord_id = data.get("landlord_id")
+    if landlord_id:
+        landlord = (
+            visible_get(Person, collector, landlord_id)
+            if collector is not None
+            else Person.objects.filter(pk=landlord_id, merged_into__isnull=True).first()
+        )
+        if landlord is None:
+            raise ValidationError({"landlord_id": [_("No such person among those you may see.")]})
+        data["landlord_id"] = landlord.pk
+    if data.get("photos") and collector is not None:
+        check_referable(user=collector, hashes=data["photos"])
 
 
 @transaction.atomic
@@ -75,6 +94,7 @@ def building_collect(
     """
     if meta.location is None:
         raise ValidationError({"location": [_("A building needs a location.")]})
+    check_observation(collected_at=meta.collected_at, location=meta.location, footprint=data.get("footprint"))
     grid = grid_at(meta.location, collector=meta.collector)
     cell = cell_of(meta.location.x, meta.location.y)
     code = data.get("address_code") or ""
@@ -84,7 +104,8 @@ def building_collect(
         + id_lock(meta.submitted_id)
     )
     check_new_id(record_type=RecordType.BUILDING, record_id=meta.submitted_id)
-    _check_landlord(data.get("landlord_id"))
+    data = dict(data)
+    _checked_references(data, meta.collector)
     fields: dict[str, Any] = {
         **_address_fields(data["address"]),
         "address_code": code,
@@ -110,13 +131,21 @@ def building_collect(
     candidates = building_candidates(
         cell=cell, address_code=code, house_number=fields["house_number"], block_number=fields["block_number"]
     )
+    far = far_same_code(code, candidates, meta.location.x, meta.location.y)
+    if far is not None:  # scored and kept as if no code had been given; the code goes to review
+        fields["address_code"] = ""
+        evidence = replace(evidence, address_code="")
+        candidates = [c for c in candidates if c.pk != far.record.pk]
     match = best([score_building(evidence, candidate) for candidate in candidates])
     if match and (match.deterministic or match.score >= settings.GRIDAPI_MATCH_BUILDING_AUTO):
         _link_photos(data, match.record.pk, grid.pk)
-        return absorb(
+        outcome = absorb(
             record_type=RecordType.BUILDING, survivor_id=match.record.pk, fields=fields, meta=meta, match=match,
             payload=payload,
         )  # fmt: skip
+        if far is not None:
+            queue_review(record_type=RecordType.BUILDING, record=outcome.record, match=far)
+        return outcome
     building = Building.objects.create(id=meta.submitted_id or uuid7(), **fields)
     journal_record(
         record_type=RecordType.BUILDING, record_id=building.pk, change=Change.CREATED, version=building.version,
@@ -130,7 +159,9 @@ def building_collect(
         match=match,
     )  # fmt: skip
     review = None
-    if match and match.score >= settings.GRIDAPI_MATCH_BUILDING_REVIEW:
+    if far is not None:
+        review = queue_review(record_type=RecordType.BUILDING, record=building, match=far)
+    elif match and match.score >= settings.GRIDAPI_MATCH_BUILDING_REVIEW:
         review = queue_review(record_type=RecordType.BUILDING, record=building, match=match)
     return CollectOutcome(building, Outcome.CREATED, observation, match=match, review=review)
 
@@ -148,7 +179,12 @@ def building_update(
         record=building, expected_version=expected_version, changes=changes, editable=EDITABLE
     )
     previous_grid = building.grid_id
-    _check_landlord(changes.get("landlord_id"))
+    _checked_references(changes, meta.collector)
+    if "footprint" in changes or "location" in changes:
+        check_observation(
+            collected_at=meta.collected_at, location=changes.get("location", building.location),
+            footprint=changes.get("footprint", building.footprint),
+        )  # fmt: skip
     if code and held_by_another(Building, column="address_code", value=code, record_id=building.pk):
         raise ValidationError(
             {"address_code": [_("Another building has this standard address code; merge them instead.")]}

@@ -2,9 +2,11 @@
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.db.models import Model
 from django.utils import timezone
@@ -15,6 +17,7 @@ from apps.core.bulk import bound_cursor
 from apps.core.crypto import seal_json
 from apps.core.errors import PreconditionFailed
 from apps.core.geo.cells import cell_of
+from apps.core.geo.crs import distance_m
 from apps.core.ids import uuid7
 from apps.journal.models import Change
 from apps.journal.services import journal_record
@@ -49,13 +52,17 @@ class CollectOutcome:
     submitted_id: uuid.UUID | None = None
     # The record's version right after this collection (a later one in the same batch may raise it).
     version: int | None = None
+    # Whether the collector may see the record: when not, the answer names its id and nothing else.
+    in_scope: bool = True
+    # A person found living in the collector's grid moved here from this grid (人走/人来).
+    moved_from: uuid.UUID | None = None
 
     @property
     def created(self) -> bool:
         return self.outcome == Outcome.CREATED
 
     def explanation(self) -> dict[str, Any] | None:
-        if self.match is None:
+        if self.match is None or not self.in_scope:
             return None
         return {"score": self.match.score, "reasons": self.match.reasons}
 
@@ -95,11 +102,17 @@ ORDER BY p.i, g.code
 """
 
 
-def grids_at(points: list[Point], *, collector: Any) -> list[uuid.UUID | ValidationError]:
-    """``grid_at`` for many points in two queries: each point's grid id, or the error ``grid_at`` raises."""
+def grids_at(
+    points: list[Point], *, collector: Any, visible: set[uuid.UUID] | None = None
+) -> list[uuid.UUID | ValidationError]:
+    """``grid_at`` for many points in two queries: each point's grid id, or the error ``grid_at`` raises.
+
+    ``visible``: the ids of the grids the collector may see, when the caller has read them already.
+    """
     if not points:
         return []
-    visible = set(grids_visible_to(collector).values_list("pk", flat=True))
+    if visible is None:
+        visible = set(grids_visible_to(collector).values_list("pk", flat=True))
     found: dict[int, list[uuid.UUID]] = {}
     with bound_cursor() as cursor:
         cursor.execute(_GRIDS_AT, [list(range(len(points))), [p.x for p in points], [p.y for p in points]])
@@ -222,6 +235,29 @@ def fill_in(
     return filled, alternatives
 
 
+def code_max_distance_m() -> float:
+    return float(getattr(settings, "GRIDAPI_MATCH_CODE_MAX_DISTANCE_M", 300))
+
+
+def far_same_code(code: str, candidates: Iterable[Any], lon: float, lat: float) -> Match | None:
+    """The building holding standard address code ``code`` when it lies farther than
+    ``GRIDAPI_MATCH_CODE_MAX_DISTANCE_M`` from the collected point, as a match for review; else None.
+
+    A standard code names one building, but a code 7 km from where it was collected is a mistyped code or a
+    mislabelled plate more often than the same building: it is not merged (nor filled in on a nearby building,
+    which would give two buildings one code); a dispatcher of the record decides.
+    """
+    if not code:
+        return None
+    limit = code_max_distance_m()
+    for candidate in candidates:
+        if candidate.address_code == code:
+            metres = distance_m(lon, lat, candidate.location.x, candidate.location.y)
+            if metres > limit:
+                return Match(candidate, 1.0, [f"same standard address code, {metres:.0f} m apart"])
+    return None
+
+
 def new_review(*, record_type: str, record: Any, match: Match) -> ReviewItem:
     """An unsaved review item: ``record`` may be the same thing as ``match.record``."""
     return ReviewItem(
@@ -235,6 +271,12 @@ def new_review(*, record_type: str, record: Any, match: Match) -> ReviewItem:
 
 
 def queue_review(*, record_type: str, record: Any, match: Match) -> ReviewItem:
+    """Queue ``record`` ≟ ``match.record`` for a dispatcher (the open item of that pair if there is one)."""
+    open_item = ReviewItem.objects.filter(
+        record_type=record_type, record_id=record.pk, candidate_id=match.record.pk, status="open"
+    ).first()
+    if open_item is not None:
+        return open_item
     review = new_review(record_type=record_type, record=record, match=match)
     review.save(force_insert=True)
     return review

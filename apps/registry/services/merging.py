@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
@@ -16,6 +16,7 @@ from apps.core.errors import Conflict
 from apps.core.ids import uuid7
 from apps.journal.models import Change
 from apps.journal.services import journal_record
+from apps.territory.selectors import grids_visible_to
 
 from ..matching import Match
 from ..models import (
@@ -52,6 +53,8 @@ FILLABLE: dict[str, list[str]] = {
     ],
 }  # fmt: skip
 SNAPSHOT_EXTRA = ["alternatives"]
+# What a person's move (collected in another grid than theirs, by that grid's worker) changes; undone with it.
+MOVED_FIELDS = ["location", "cell", "grid_id"]
 
 
 def _residence_field(record_type: str) -> str:
@@ -104,18 +107,68 @@ def automatic_merge_event(
     )  # fmt: skip
 
 
+# Fields never filled in on a record from outside its scope: they become a review item for its dispatchers.
+HELD_OUTSIDE_SCOPE: dict[str, list[str]] = {
+    RecordType.BUILDING: [],
+    RecordType.PERSON: ["tags", "id_number_index", "id_number_sealed", "passport_index", "passport_sealed"],
+}
+HELD_REASON = "held back: brought from outside the record's grids"
+
+
+def _held_back(record_type: str, survivor: Any, fields: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``fields`` without what a collector outside ``survivor``'s scope may not fill in, and the names of the
+    fields held back that would have added something (a new tag, an ID or passport number it lacks)."""
+    held = HELD_OUTSIDE_SCOPE[record_type]
+    if not held:
+        return fields, []
+    kept = {name: value for name, value in fields.items() if name not in held}
+    new: list[str] = []
+    if set(fields.get("tags") or []) - set(survivor.tags or []):
+        new.append("tags")
+    for number, label in (("id_number", "id_number"), ("passport", "passport_number")):
+        index = fields.get(f"{number}_index")
+        if index and index != getattr(survivor, f"{number}_index"):
+            new.append(label)
+    return kept, new
+
+
 def absorb(
     *, record_type: str, survivor_id: uuid.UUID, fields: dict[str, Any], meta: ObservationMeta, match: Match,
-    payload: dict[str, Any],
+    payload: dict[str, Any], moving_in: bool = False,
 ) -> CollectOutcome:  # fmt: skip
-    """A collected record that matched ``survivor``: keep it as a tombstone and merge it in, undoably."""
+    """A collected record that matched ``survivor``: keep it as a tombstone and merge it in, undoably.
+
+    A collector outside the survivor's scope (another grid's worker) still merges — identity is global — but
+    what it brings fills in nothing special: tags and ID/passport numbers are held back as a review item for
+    the survivor's dispatchers (the tombstone keeps them), a person collected with a home in its own grid
+    (``moving_in``) has moved there (人走/人来: the survivor moves, so its old grid's devices see it leave and
+    the new grid's see it arrive), and the answer names the canonical id only (no reasons quoting the record).
+    """
     model = MODELS[record_type]
-    survivor = model.objects.select_for_update().get(pk=survivor_id)
+    locking = model.objects.select_for_update(of=("self",))
+    if meta.collector is not None:  # read with the row: whether the collector may see it
+        locking = locking.annotate(
+            seen=Exists(grids_visible_to(meta.collector).filter(pk=OuterRef("grid_id")))
+        )
+    survivor = locking.get(pk=survivor_id)
     tombstone = model.objects.create(id=meta.submitted_id or uuid7(), merged_into=survivor, **fields)
     meta = replace(meta, submitted_id=tombstone.pk)
-    before = snapshot(survivor, FILLABLE[record_type] + SNAPSHOT_EXTRA)
+    in_scope = getattr(survivor, "seen", True)
+    moves = not in_scope and moving_in and fields["grid_id"] != survivor.grid_id
+    before = snapshot(survivor, FILLABLE[record_type] + SNAPSHOT_EXTRA + (MOVED_FIELDS if moves else []))
     observation_id = uuid7()
+    held: list[str] = []
+    if not in_scope:
+        fields, held = _held_back(record_type, survivor, fields)
     filled = _fill(record_type, survivor, fields, str(observation_id))
+    previous_grid = survivor.grid_id
+    if moves:
+        survivor.location, survivor.cell, survivor.grid_id = (
+            fields["location"],
+            fields["cell"],
+            fields["grid_id"],
+        )
+        filled += MOVED_FIELDS
     survivor.version += 1
     survivor.save()
     observation = record_observation(
@@ -123,12 +176,23 @@ def absorb(
         match=match, observation_id=observation_id,
     )  # fmt: skip
     alias_add(record_type=record_type, alias=tombstone.pk, canonical_id=survivor.pk)
-    journal_update(record_type=record_type, record=survivor, fields=filled, actor=meta.collector)
+    journal_update(
+        record_type=record_type, record=survivor, fields=filled, actor=meta.collector,
+        previous_grid=previous_grid if moves else None,
+    )  # fmt: skip
     automatic_merge_event(
         record_type=record_type, survivor_id=survivor.pk, merged_id=tombstone.pk, match=match, actor=meta.collector,
         before=before, filled=filled, observation_id=observation.pk,
     ).save()  # fmt: skip
-    return CollectOutcome(survivor, Outcome.MERGED, observation, match=match, submitted_id=tombstone.pk)
+    if held:
+        ReviewItem.objects.create(
+            record_type=record_type, record_id=survivor.pk, candidate_id=tombstone.pk, grid_id=survivor.grid_id,
+            score=match.score, reasons=[HELD_REASON, *held],
+        )  # fmt: skip
+    return CollectOutcome(
+        survivor, Outcome.MERGED, observation, match=match, submitted_id=tombstone.pk, in_scope=in_scope,
+        moved_from=previous_grid if moves else None,
+    )  # fmt: skip
 
 
 def _journal_residences(residence_ids: list[str], actor: Any) -> None:
@@ -259,6 +323,7 @@ def record_unmerge(*, event: MergeEvent, actor: Any) -> tuple[Any, Any]:
         raise Conflict(_("The surviving record has been merged since; undo that merge first."))
     state = unseal_json(event.snapshot_sealed)
     before = state["survivor"]
+    grid_then = survivor.grid_id
     restore(survivor, {name: before[name] for name in [*state["filled"], *SNAPSHOT_EXTRA] if name in before})
     if _key_held(event.record_type, merged, survivor):
         raise Conflict(
@@ -271,7 +336,10 @@ def record_unmerge(*, event: MergeEvent, actor: Any) -> tuple[Any, Any]:
     merged.merged_into = None
     merged.version += 1
     merged.save(update_fields=["merged_into", "version", "updated_at"])
-    journal_update(record_type=event.record_type, record=survivor, fields=state["filled"], actor=actor)
+    journal_update(
+        record_type=event.record_type, record=survivor, fields=state["filled"], actor=actor,
+        previous_grid=grid_then if grid_then != survivor.grid_id else None,
+    )  # fmt: skip
     journal_record(
         record_type=event.record_type, record_id=merged.pk, change=Change.UNMERGED, version=merged.version,
         grid_id=merged.grid_id, actor=actor,
@@ -312,7 +380,10 @@ def review_decide(*, item: ReviewItem, decision: str, actor: Any, note: str = ""
     item = ReviewItem.objects.select_for_update().get(pk=item.pk)
     if item.status != ReviewStatus.OPEN:
         raise Conflict(_("This review item has already been decided."))
-    if decision == "merge":
+    if decision == "merge" and item.reasons[:1] == [HELD_REASON]:
+        _apply_held(item, actor)
+        item.status = ReviewStatus.MERGED
+    elif decision == "merge":
         record_merge(
             record_type=item.record_type, survivor_id=item.candidate_id, merged_id=item.record_id, actor=actor,
             note=note,
@@ -326,6 +397,24 @@ def review_decide(*, item: ReviewItem, decision: str, actor: Any, note: str = ""
     item.decided_by, item.decided_at, item.note = actor, timezone.now(), note
     item.save()
     return item
+
+
+def _apply_held(item: ReviewItem, actor: Any) -> None:
+    """A dispatcher accepts what a collector outside the record's scope brought (tags, ID or passport number):
+    filled in from the tombstone that kept it, as a merge would have (a differing number as an alternative)."""
+    model = MODELS[item.record_type]
+    survivor = model.objects.select_for_update().get(pk=item.record_id)
+    tombstone = model.objects.get(pk=item.candidate_id)
+    held = HELD_OUTSIDE_SCOPE[item.record_type]
+    values = {name: getattr(tombstone, name) if name in held else None for name in FILLABLE[item.record_type]}
+    filled = _fill(item.record_type, survivor, values, str(item.pk))
+    if "id_number_index" in filled and held_by_another(
+        model, column="id_number_index", value=survivor.id_number_index, record_id=survivor.pk
+    ):
+        raise Conflict(_("Another record has this ID number; merge them instead."))
+    survivor.version += 1
+    survivor.save()
+    journal_update(record_type=item.record_type, record=survivor, fields=filled, actor=actor)
 
 
 def merge_settings_threshold(record_type: str) -> tuple[float, float]:

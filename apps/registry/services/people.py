@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
@@ -12,12 +13,15 @@ from apps.core.crypto import blind_index, current_key_id, seal
 from apps.core.geo.cells import cell_of
 from apps.core.ids import uuid7
 from apps.core.locks import advisory_xact_lock
+from apps.core.principals import Principal
 from apps.core.text import name_key, normalise_name
+from apps.core.visibility import visible_get
 from apps.journal.models import Change
 from apps.journal.services import journal_record
 
+from ..inputs import check_observation
 from ..matching import PersonEvidence, best, score_person
-from ..models import Building, Outcome, Person, RecordType
+from ..models import Building, Outcome, Person, RecordType, Residence
 from ..selectors import buildings_of_people, person_candidates, resolve_alias
 from .common import (
     CollectOutcome,
@@ -34,7 +38,7 @@ from .common import (
     save_update,
 )
 from .merging import absorb
-from .residences import residence_collect
+from .residences import residence_collect, residence_end
 
 EDITABLE = [
     "name",
@@ -60,11 +64,17 @@ def _numbers(data: dict[str, Any]) -> dict[str, str]:
     return fields
 
 
-def _resolve_building(building_id: Any) -> Building:
-    canonical = resolve_alias(record_type=RecordType.BUILDING, record_id=building_id)
-    building = Building.objects.filter(pk=canonical).first() if canonical else None
+def _resolve_building(building_id: Any, collector: Principal | None) -> Building:
+    """The building a new person's residence names, through the visibility gate (any of its ids)."""
+    if collector is not None:
+        building = visible_get(Building, collector, building_id)
+    else:
+        canonical = resolve_alias(record_type=RecordType.BUILDING, record_id=building_id)
+        building = Building.objects.filter(pk=canonical).first() if canonical else None
     if building is None:
-        raise ValidationError({"residence": {"building_id": [_("No such building.")]}})
+        raise ValidationError(
+            {"residence": {"building_id": [_("No such building among those you may see.")]}}
+        )
     return building
 
 
@@ -76,8 +86,9 @@ def person_collect(*, data: dict[str, Any], meta: ObservationMeta, payload: dict
     different valid ID numbers are never merged. Serialises on the ID number (else the passport, else the
     pinyin name), so concurrent collections of one person create one record.
     """
+    check_observation(collected_at=meta.collected_at, location=None, footprint=None)
     residence = data.get("residence")
-    building = _resolve_building(residence["building_id"]) if residence else None
+    building = _resolve_building(residence["building_id"], meta.collector) if residence else None
     location = meta.location or (building.location if building else None)
     if location is None:
         raise ValidationError({"location": [_("Give where the person lives: a location or a residence.")]})
@@ -133,7 +144,7 @@ def person_collect(*, data: dict[str, Any], meta: ObservationMeta, payload: dict
     if match and (match.deterministic or match.score >= settings.GRIDAPI_MATCH_PERSON_AUTO):
         outcome = absorb(
             record_type=RecordType.PERSON, survivor_id=match.record.pk, fields=fields, meta=meta, match=match,
-            payload=payload,
+            payload=payload, moving_in=building is not None,
         )  # fmt: skip
     else:
         person = Person.objects.create(id=meta.submitted_id or uuid7(), **fields)
@@ -151,6 +162,12 @@ def person_collect(*, data: dict[str, Any], meta: ObservationMeta, payload: dict
         if match and match.score >= settings.GRIDAPI_MATCH_PERSON_REVIEW:
             review = queue_review(record_type=RecordType.PERSON, record=person, match=match)
         outcome = CollectOutcome(person, Outcome.CREATED, observation, match=match, review=review)
+    if residence and building is not None and outcome.moved_from is not None:
+        # Moved here (人来) from a grid the collector does not serve: the old homes end (人走) today.
+        for home in Residence.objects.filter(person=outcome.record, until__isnull=True).exclude(
+            building=building
+        ):
+            residence_end(residence=home, until=max(timezone.localdate(), home.since or timezone.localdate()))
     if residence and building is not None:
         residence_collect(
             person=outcome.record, building=building, room=residence.get("room") or "",

@@ -14,7 +14,7 @@ from apps.core.crypto import seal, unseal
 from apps.core.errors import Conflict
 from apps.core.identity import NUMBER_MASKS
 from apps.core.principals import Principal
-from apps.registry.api.serializers import BuildingDataSerializer, PersonDataSerializer, PointInputField
+from apps.registry.inputs import BuildingDataSerializer, PersonDataSerializer, PointInputField
 from apps.registry.models import Building, Person, RecordType
 from apps.registry.services import ObservationMeta, building_update, person_update
 

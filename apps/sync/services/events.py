@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from apps.events import selectors as events
-from apps.events.api.serializers import EventActionInputSerializer, EventDataSerializer
+from apps.events.inputs import EventActionInputSerializer, EventDataSerializer
 from apps.events.lifecycle import actor_for
 from apps.events.models import Event
 from apps.events.services import ActionInput, ReportInput, action_params, event_act, event_report

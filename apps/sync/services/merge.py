@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from apps.core.crypto import blind_index
 from apps.journal.models import JournalEntry
 from apps.registry import selectors as registry
-from apps.registry.api.serializers import (
+from apps.registry.inputs import (
     BuildingDataSerializer,
     PersonDataSerializer,
     ResidenceInputSerializer,

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import APIException, ValidationError
 
-from apps.registry.api.serializers import (
+from apps.registry.inputs import (
     BuildingDataSerializer,
     PersonDataSerializer,
     ResidenceInputSerializer,
