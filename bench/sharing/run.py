@@ -390,8 +390,8 @@ def _feed_queries(grid_ids: list[Any]) -> list[tuple[str, str, list[Any], str, l
 
     Compiled from the pull engine's own querysets (``_rows``), so the ceiling reads what the feed reads.
     """
-    from apps.registry.models import Building, Person
     from apps.journal.changes import change_source
+    from apps.registry.models import Building, Person
 
     def _rows(kind: str, queryset: Any) -> Any:
         return queryset.values_list(*change_source(kind).columns())
@@ -571,10 +571,10 @@ def sample_bodies(n: int, secret: str) -> list[tuple[bytes, dict[str, str]]]:
     from django.utils import timezone
 
     from apps.core.ids import uuid7
+    from apps.journal.changes import record_envelope
     from apps.registry.models import Building, Person
     from apps.sharing.projection import Catalogue, project
     from apps.sharing.webhooks import change_event_type, webhook_signature
-    from apps.journal.changes import record_envelope
     from apps.territory.models import TerritoryNode
 
     grid_codes = dict(TerritoryNode.objects.filter(level="grid").values_list("pk", "code"))
