@@ -1,6 +1,7 @@
-"""Sign-in for devices (``/api/v1/auth/token/``) and who-am-I."""
+"""Sign-in for devices (``/api/v1/auth/token/``), who-am-I, and a department's API keys."""
 
 import hashlib
+import uuid
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -13,10 +14,20 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from apps.core.principals import principal_of
+from apps.core.visibility import visible, visible_get_or_404
+from apps.departments.models import Department
+from apps.departments.selectors import departments_managed_by
+
 from .. import selectors, services
-from ..models import DeviceToken
+from ..models import ApiKey, DeviceToken
 from ..principals import DepartmentClient
-from .serializers import MeOutputSerializer, TokenCreateInputSerializer, TokenCreateOutputSerializer
+from .serializers import (
+    ApiKeyOutputSerializer,
+    MeOutputSerializer,
+    TokenCreateInputSerializer,
+    TokenCreateOutputSerializer,
+)
 
 
 class LoginRateThrottle(SimpleRateThrottle):
@@ -106,8 +117,28 @@ class MeView(APIView):
             payload = {
                 "kind": "user",
                 "user": _user_payload(user),
-                "grids": selectors.user_grids(user=user),
+                "grids": selectors.user_grids(user=principal_of(request)),
                 "territory": territory.code if territory else None,
                 "department": None,
             }
         return Response(MeOutputSerializer(payload).data)
+
+
+class DepartmentApiKeysView(APIView):
+    """A department's API keys (prefix and dates, never the secret), for those who manage the department."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["departments"],
+        operation_id="departments_api_keys_list",
+        responses={200: ApiKeyOutputSerializer(many=True)},
+        summary="The API keys of a department",
+    )
+    def get(self, request: Request, pk: uuid.UUID) -> Response:
+        managed = visible(Department, request.user).filter(
+            pk__in=departments_managed_by(principal_of(request)).values("pk")
+        )
+        department = visible_get_or_404(Department, request.user, pk, queryset=managed)
+        keys = visible(ApiKey, request.user).filter(department=department).order_by("-created_at")
+        return Response(ApiKeyOutputSerializer(keys, many=True).data)
