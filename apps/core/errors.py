@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -124,8 +125,25 @@ def _normalise_errors(detail: Any) -> Any:
     return detail
 
 
+class DataOutOfRange(exceptions.APIException):
+    """A value the database cannot represent (PostgreSQL's class 22 "data exception").
+
+    Validation should have caught it (a timestamp with a +21:10 offset, a year before 1 in UTC); this is the
+    net under every filter and field, so such a value is the client's 400, never a 500.
+    """
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = gettext_lazy(
+        "A value in the request is out of the range the server can store or compare."
+    )
+    default_code = "value_out_of_range"
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler rendering problem details; unknown exceptions propagate (→ 500)."""
+    if isinstance(exc, DataError | OverflowError):
+        logger.warning("a request value the database refused: %s", str(exc).splitlines()[0][:200])
+        exc = DataOutOfRange()
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
     elif isinstance(exc, Http404):

@@ -8,13 +8,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.geo.crs import to_wgs84
+from apps.core.parsers import JSONParser
 from apps.core.pagination import CursorPagination, GeoJsonCursorPagination
 from apps.core.permissions import IsAdmin, IsAdminOrDispatcher, role_of
 from apps.core.principals import principal_of
