@@ -153,27 +153,27 @@ def test_deeply_nested_json_is_a_400(api_client: Any, admin_user: Any, path: str
 @pytest.mark.parametrize(
     ("path", "body"),
     [
-        ("/api/v1/auth/token/", '{"username": "%s", "password": "x", "device_id": "d"}' % SURROGATE),
+        ("/api/v1/auth/token/", '{"username": "@", "password": "x", "device_id": "d"}'),
         (
             "/api/v1/sync/push/",
-            '{"device_id": "d", "mutations": [{"mutation_id": "%s", "type": "building",'
-            ' "op": "create", "data": {}}]}' % SURROGATE,
+            '{"device_id": "d", "mutations": [{"mutation_id": "@", "type": "building",'
+            ' "op": "create", "data": {}}]}',
         ),
         (
             "/api/v1/sync/push/",
             '{"device_id": "d", "mutations": [{"mutation_id": "00000000-0000-4000-8000-000000000001",'
-            ' "type": "building", "op": "create", "data": {"address": "a%s"}}]}' % SURROGATE,
+            ' "type": "building", "op": "create", "data": {"address": "a@"}}]}',
         ),
         (
             "/api/v1/people/",
-            '{"name": "%s", "location": {"type": "Point", "coordinates": [118, 24]}}' % SURROGATE,
+            '{"name": "@", "location": {"type": "Point", "coordinates": [118, 24]}}',
         ),
     ],
 )
 def test_lone_surrogates_in_a_body_are_a_400(api_client: Any, admin_user: Any, path: str, body: str) -> None:
     client = api_client(None if path == "/api/v1/auth/token/" else admin_user)
     client.raise_request_exception = False
-    response = client.post(path, body.encode(), content_type="application/json")
+    response = client.post(path, body.replace("@", SURROGATE).encode(), content_type="application/json")
     assert _is_problem_400(response), (response.status_code, response.content[:200])
 
 

@@ -1,7 +1,6 @@
 """Request-level guards that must act before a view reads the body or its parameters."""
 
 import re
-
 from collections.abc import Callable
 
 from django.conf import settings

@@ -14,8 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.geo.crs import to_wgs84
-from apps.core.parsers import JSONParser
 from apps.core.pagination import CursorPagination, GeoJsonCursorPagination
+from apps.core.parsers import JSONParser
 from apps.core.permissions import IsAdmin, IsAdminOrDispatcher, role_of
 from apps.core.principals import principal_of
 from apps.core.visibility import visible
