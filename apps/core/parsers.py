@@ -10,6 +10,7 @@ malformed body — in every view, the sign-in included, before any code sees the
 from typing import Any
 
 import orjson
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
@@ -23,7 +24,9 @@ class JSONParser(BaseParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         if stream is None:  # no body
             return None
-        raw = stream.read()
+        # Django's request as the stream: read through ``body``, which keeps the bytes, so a view may still
+        # hash ``request.body`` (the push's Idempotency-Key) after reading ``request.data``.
+        raw = stream.body if isinstance(stream, HttpRequest) else stream.read()
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError as exc:

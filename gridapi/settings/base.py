@@ -205,8 +205,9 @@ REST_FRAMEWORK = {
         "apikey": env("GRIDAPI_THROTTLE_APIKEY", default="1200/min"),
         "session": env("GRIDAPI_THROTTLE_SESSION", default="1200/min"),
         "anon": env("GRIDAPI_THROTTLE_ANON", default="120/min"),
-        "login": env("GRIDAPI_THROTTLE_LOGIN", default="10/min"),  # failed sign-ins per (username, client)
-        "login_client": env("GRIDAPI_THROTTLE_LOGIN_CLIENT", default="200/hour"),  # failed sign-ins per client
+        # failed sign-ins per (username, client), and per client
+        "login": env("GRIDAPI_THROTTLE_LOGIN", default="10/min"),
+        "login_client": env("GRIDAPI_THROTTLE_LOGIN_CLIENT", default="200/hour"),
     },
     # Proxies in front of the web processes whose X-Forwarded-For entries are trusted: 0 (the default) reads
     # the client's address from the connection, so a client cannot pick its own throttling identity.
