@@ -7,7 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from .errors import problem_response
+from .errors import is_connection_loss, problem_response, unavailable_response
 
 
 class RequestSizeLimitMiddleware:
@@ -78,3 +78,22 @@ class RequestCharactersMiddleware:
                 },
             )
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """Outside DRF's views (middleware, sessions, the admin) a lost database connection is a 503 with
+    ``Retry-After`` too, never a 500: during a PostgreSQL restart clients retry what they sent."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self.get_response(request)
+        except Exception as exc:
+            if is_connection_loss(exc):
+                return unavailable_response(request)
+            raise
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        return unavailable_response(request) if is_connection_loss(exception) else None
