@@ -10,6 +10,7 @@ api_v1 = [
     path("auth/", include("apps.accounts.api.urls")),
     path("territory/", include("apps.territory.api.urls")),
     path("departments/", include("apps.departments.api.urls")),
+    path("departments/", include("apps.accounts.api.department_urls")),
     path("", include("apps.registry.api.urls")),
     path("", include("apps.events.api.urls")),
     path("sync/", include("apps.sync.api.urls")),

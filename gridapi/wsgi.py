@@ -1,13 +1,18 @@
 """WSGI entry point (gunicorn ``gridapi.wsgi:application``)."""
 
+import faulthandler
 import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
+from apps.core.wsgi import read_chunked_bodies
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridapi.settings.local")
-application = get_wsgi_application()
+# A crash in C code (geometry, H3, the driver) logs the Python stack of every thread before the process dies.
+faulthandler.enable()
+application = read_chunked_bodies(get_wsgi_application())
 
 # What is loaded now lives as long as the process: the views, serializers and schemas the URLs import, Django's
 # and the libraries' modules. Frozen, the cycle collector's full passes leave those few hundred thousand

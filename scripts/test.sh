@@ -19,5 +19,6 @@ if ! cmp -s "$fresh" openapi/schema.yaml; then
   die "openapi/schema.yaml is stale: run 'make schema' and commit it"
 fi
 rm -f "$fresh"
+"$VENV/bin/openapi-spec-validator" openapi/schema.yaml
 log "pytest"
 "$VENV/bin/pytest" --cov --cov-report=term "$@"

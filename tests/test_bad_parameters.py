@@ -128,3 +128,71 @@ def test_lists_with_a_forged_cursor_are_not_a_500(
     client.raise_request_exception = False
     response = client.get(path, {"cursor": forged_drf_cursor(position)})
     assert response.status_code < 500, (path, position, response.status_code)
+
+
+# --- hostile input: deep nesting, lone surrogates, NUL bytes, impossible timestamps -------------------
+
+DEEP = b'{"username": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+SURROGATE = "\\ud800"  # as a client writes it in JSON: a lone UTF-16 surrogate, not a character
+
+
+def _is_problem_400(response: Any) -> bool:
+    return response.status_code == 400 and response["Content-Type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/auth/token/", "/api/v1/people/", "/api/v1/sync/push/", "/api/v1/events/"]
+)
+def test_deeply_nested_json_is_a_400(api_client: Any, admin_user: Any, path: str) -> None:
+    client = api_client(None if path == "/api/v1/auth/token/" else admin_user)
+    client.raise_request_exception = False
+    response = client.post(path, DEEP, content_type="application/json")
+    assert _is_problem_400(response), (response.status_code, response.content[:200])
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/auth/token/", '{"username": "@", "password": "x", "device_id": "d"}'),
+        (
+            "/api/v1/sync/push/",
+            '{"device_id": "d", "mutations": [{"mutation_id": "@", "type": "building",'
+            ' "op": "create", "data": {}}]}',
+        ),
+        (
+            "/api/v1/sync/push/",
+            '{"device_id": "d", "mutations": [{"mutation_id": "00000000-0000-4000-8000-000000000001",'
+            ' "type": "building", "op": "create", "data": {"address": "a@"}}]}',
+        ),
+        (
+            "/api/v1/people/",
+            '{"name": "@", "location": {"type": "Point", "coordinates": [118, 24]}}',
+        ),
+    ],
+)
+def test_lone_surrogates_in_a_body_are_a_400(api_client: Any, admin_user: Any, path: str, body: str) -> None:
+    client = api_client(None if path == "/api/v1/auth/token/" else admin_user)
+    client.raise_request_exception = False
+    response = client.post(path, body.replace("@", SURROGATE).encode(), content_type="application/json")
+    assert _is_problem_400(response), (response.status_code, response.content[:200])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/events/triage/?since=0678-11-24T16:01:52%2B21:10",
+        "/api/v1/events/?since=0678-11-24T16:01:52%2B21:10",
+        "/api/v1/sharing/access-log/?since=0001-01-01T00:00:00%2B23:59",
+        "/api/v1/sync/pull/?cursor=%ED%A0%80",
+        "/api/v1/sync/pull/?cursor=" + base64.urlsafe_b64encode(b'{"v": "\\ud800"}').decode(),
+        "/api/v1/attachments/%00%00%00%00/",
+        "/api/v1/attachments/" + "%00" * 64 + "/",
+        "/api/v1/buildings/?address=%00",
+    ],
+)
+def test_hostile_urls_are_a_400_or_404(api_client: Any, admin_user: Any, url: str) -> None:
+    client = api_client(admin_user)
+    client.raise_request_exception = False
+    response = client.get(url)
+    assert response.status_code in {400, 404, 410}, (url, response.status_code, response.content[:200])
+    assert response["Content-Type"].startswith("application/problem+json")

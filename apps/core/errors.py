@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -124,8 +125,66 @@ def _normalise_errors(detail: Any) -> Any:
     return detail
 
 
+class DataOutOfRange(exceptions.APIException):
+    """A value the database cannot represent (PostgreSQL's class 22 "data exception").
+
+    Validation should have caught it (a timestamp with a +21:10 offset, a year before 1 in UTC); this is the
+    net under every filter and field, so such a value is the client's 400, never a 500.
+    """
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = gettext_lazy(
+        "A value in the request is out of the range the server can store or compare."
+    )
+    default_code = "value_out_of_range"
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """The database cannot be reached right now (restarting, failing over): retry shortly, nothing was written."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = gettext_lazy("The database is unavailable for a moment; please retry.")
+    default_code = "service_unavailable"
+    wait = RETRY_AFTER_SECONDS  # DRF's handler turns it into Retry-After
+
+
+def is_connection_loss(exc: BaseException) -> bool:
+    """The database connection failed or was lost: the request may be retried as it is.
+
+    ``InterfaceError`` is a closed connection; ``OperationalError`` covers a refused or broken connection and
+    an administrator's termination (class 08 and 57P01–57P03). Other operational errors (a lock timeout, a
+    serialisation failure) are the request's own and stay errors.
+    """
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith("08") or sqlstate in {"57P01", "57P02", "57P03"}
+
+
+def unavailable_response(request: HttpRequest | None) -> JsonResponse:
+    response = problem_response(
+        request,
+        status_code=503,
+        code="service_unavailable",
+        detail=str(ServiceUnavailable.default_detail),
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler rendering problem details; unknown exceptions propagate (→ 500)."""
+    if is_connection_loss(exc):
+        logger.warning("database unavailable: %s", str(exc).splitlines()[0][:200] if str(exc) else type(exc))
+        exc = ServiceUnavailable()
+    if isinstance(exc, DataError | OverflowError):
+        logger.warning("a request value the database refused: %s", str(exc).splitlines()[0][:200])
+        exc = DataOutOfRange()
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
     elif isinstance(exc, Http404):

@@ -38,6 +38,9 @@ _DESCRIPTIONS = {
     "413": "Request body too large.",
     "415": "Unsupported media type.",
     "429": "Throttled; see Retry-After.",
+    "414": "Request line too long (over 8,190 bytes: the path with its query string).",
+    "431": "A request header, or all of them, too large (over 8,190 bytes each, 100 headers).",
+    "503": "A service the request needs is unavailable for a moment; retry after Retry-After seconds.",
 }
 
 
@@ -52,7 +55,7 @@ def add_problem_responses(
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
             responses = operation.setdefault("responses", {})
-            codes = ["400", "404", "405", "406", "413", "415", "429"]
+            codes = ["400", "404", "405", "406", "413", "414", "415", "429", "431", "503"]
             if method != "get":
                 codes.append("409")
             if any(
@@ -67,4 +70,24 @@ def add_problem_responses(
                     responses[code].setdefault("content", {}).update(ref)
                 else:
                     responses[code] = {"description": _DESCRIPTIONS[code], "content": ref}
+    for schema in result["components"]["schemas"].values():
+        _drop_impossible_defaults(schema)
     return result
+
+
+def _drop_impossible_defaults(schema: Any) -> None:
+    """Remove a ``default`` its own schema refuses (``default: ''`` with ``minLength: 1``).
+
+    DRF's ``CharField(required=False, default="")`` fills in an empty value the server's own validation
+    would refuse from a client; the default is the server's business, so the schema states only the rule a
+    client must follow (strict validators reject the contradiction).
+    """
+    if isinstance(schema, dict):
+        default = schema.get("default")
+        if isinstance(default, str) and len(default) < schema.get("minLength", 0):
+            del schema["default"]
+        for value in schema.values():
+            _drop_impossible_defaults(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _drop_impossible_defaults(value)

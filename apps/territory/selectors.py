@@ -2,7 +2,6 @@
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.gis.db.models import MultiPolygonField
 from django.contrib.gis.geos import Point
@@ -10,6 +9,7 @@ from django.db.models import F, Func, Q, QuerySet
 from django.utils import timezone
 
 from apps.core.permissions import role_of
+from apps.core.principals import Principal
 
 from .models import GridAssignment, Level, TerritoryNode
 
@@ -52,9 +52,9 @@ def active_assignments(*, on: dt.date | None = None) -> QuerySet[GridAssignment]
     return GridAssignment.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day), valid_from__lte=day)
 
 
-def worker_grids(*, worker: Any, on: dt.date | None = None) -> QuerySet[TerritoryNode]:
+def worker_grids(*, worker: Principal, on: dt.date | None = None) -> QuerySet[TerritoryNode]:
     """Grids the worker serves on ``on`` (today by default)."""
-    grid_ids = active_assignments(on=on).filter(worker=worker).values("grid_id")
+    grid_ids = active_assignments(on=on).filter(worker_id=worker.pk).values("grid_id")
     return TerritoryNode.objects.filter(level=Level.GRID, pk__in=grid_ids)
 
 
@@ -63,7 +63,7 @@ def descendants_q(path: str, *, prefix: str = "") -> Q:
     return Q(**{f"{prefix}path__startswith": path})
 
 
-def node_scope_q(user: Any, *, prefix: str = "") -> Q:
+def node_scope_q(user: Principal, *, prefix: str = "") -> Q:
     """A filter on territory nodes (or, with ``prefix``, on rows pointing at one) for the caller's scope.
 
     admin: everything; dispatcher: their territory subtree; grid worker: the grids they serve today;
@@ -72,24 +72,27 @@ def node_scope_q(user: Any, *, prefix: str = "") -> Q:
     role = role_of(user)
     if role == "admin":
         return Q()
-    if role == "dispatcher" and getattr(user, "territory_id", None):
-        return descendants_q(user.territory.path, prefix=prefix)
+    territory = getattr(user, "territory", None)
+    if role == "dispatcher" and territory is not None:
+        return descendants_q(territory.path, prefix=prefix)
     if role == "grid_worker":
         return Q(**{f"{prefix}pk__in": worker_grids(worker=user).values("pk")})
     return Q(pk__in=[])
 
 
-def grids_visible_to(user: Any) -> QuerySet[TerritoryNode]:
+def grids_visible_to(user: Principal) -> QuerySet[TerritoryNode]:
     """Grids whose records the caller may see."""
     return TerritoryNode.objects.filter(node_scope_q(user), level=Level.GRID)
 
 
-def nodes_for_map(*, simplify_m: float | None = None) -> QuerySet[TerritoryNode]:
-    """Every node (boundaries are not secret: workers need neighbouring grids on their maps).
+def nodes_for_map(
+    *, nodes: QuerySet[TerritoryNode] | None = None, simplify_m: float | None = None
+) -> QuerySet[TerritoryNode]:
+    """Nodes with their boundaries for maps (every node by default: boundaries are public).
 
     ``display_boundary`` is the boundary, simplified on the database side when ``simplify_m`` is given.
     """
-    queryset = TerritoryNode.objects.all()
+    queryset = nodes if nodes is not None else TerritoryNode.objects.all()
     if simplify_m:
         tolerance_deg = simplify_m / 111_320.0
         display = Func(
@@ -101,14 +104,15 @@ def nodes_for_map(*, simplify_m: float | None = None) -> QuerySet[TerritoryNode]
     return queryset.annotate(display_boundary=F("boundary"))
 
 
-def assignments_visible_to(user: Any) -> QuerySet[GridAssignment]:
+def assignments_visible_to(user: Principal) -> QuerySet[GridAssignment]:
     """Assignments the caller may see: a worker their own, a dispatcher those in their territory."""
     queryset = GridAssignment.objects.select_related("grid", "worker")
     role = role_of(user)
     if role == "admin":
         return queryset
-    if role == "dispatcher" and getattr(user, "territory_id", None):
-        return queryset.filter(descendants_q(user.territory.path, prefix="grid__"))
+    territory = getattr(user, "territory", None)
+    if role == "dispatcher" and territory is not None:
+        return queryset.filter(descendants_q(territory.path, prefix="grid__"))
     if role == "grid_worker":
-        return queryset.filter(worker=user)
+        return queryset.filter(worker_id=user.pk)
     return queryset.none()

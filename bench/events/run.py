@@ -53,11 +53,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from bench.database import point_url, recreate  # noqa: E402
-from bench.server import peak_rss_mb, wait_healthy  # noqa: E402
+from bench.common import CpuMeter, latency, pct, peak_rss_mb, point_url, recreate, wait_healthy  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridapi.settings.local")
 DB_NAME = "gridapi_bench_events"
+P99 = (0.5, 0.95, 0.99)
 
 # The synthetic city: a lattice of grid cells of 0.004° × 0.003° (about 405 m × 333 m at 24.4° N).
 LON0, LAT0 = 118.0, 24.4
@@ -80,20 +80,6 @@ def _recreate(admin: dict[str, Any]) -> None:
 
 
 # --- statistics ----------------------------------------------------------------------------------
-
-
-def _pct(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..1)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
-
-
-def _latency(seconds: list[float]) -> dict[str, float]:
-    ms = [s * 1000 for s in seconds]
-    return {"median_ms": round(_pct(ms, 0.5), 2), "p95_ms": round(_pct(ms, 0.95), 2),
-            "p99_ms": round(_pct(ms, 0.99), 2), "max_ms": round(max(ms), 2) if ms else float("nan")}  # fmt: skip
 
 
 # --- territory -----------------------------------------------------------------------------------
@@ -407,7 +393,7 @@ class Tally:
             self.errors.append(message)
 
     def summary(self, wall_s: float | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = {"reports": len(self.seconds), **_latency(self.seconds),
+        out: dict[str, Any] = {"reports": len(self.seconds), **latency(self.seconds),
                                "outcomes": dict(sorted(self.outcomes.items()))}  # fmt: skip
         if wall_s is not None:
             routed = sum(v for k, v in self.outcomes.items() if k.endswith("->created:dispatched"))
@@ -485,13 +471,16 @@ def ceiling(
     # Connections open before the CPU meter starts and close after it stops, so their backends are counted.
     conns = [psycopg.connect(**params) for _ in range(threads)]
     try:
-        with CpuMeter() as cpu:
+        with CpuMeter(db_name=DB_NAME, this_process="client", interval=0.2) as cpu:
             run(conns[0], work, sequential)
-        result["sequential"] = {"reports": n, "reports_per_s": round(n / cpu.wall, 1), **_latency(sequential),
-                                "cpu": cpu.summary(n)}  # fmt: skip
+        result["sequential"] = {"reports": n, "reports_per_s": round(n / cpu.wall, 1), **latency(sequential, quantiles=P99),
+                                "cpu": cpu.per_item(n)}  # fmt: skip
         per_thread = [prepared(40 + t, n // threads) for t in range(threads)]
         latencies: list[list[float]] = [[] for _ in range(threads)]
-        with CpuMeter() as cpu, ThreadPoolExecutor(threads) as pool:
+        with (
+            CpuMeter(db_name=DB_NAME, this_process="client", interval=0.2) as cpu,
+            ThreadPoolExecutor(threads) as pool,
+        ):
             for future in [pool.submit(run, conns[t], per_thread[t], latencies[t]) for t in range(threads)]:
                 future.result()
     finally:
@@ -499,7 +488,7 @@ def ceiling(
             conn.close()
     merged = [s for part in latencies for s in part]
     result[f"threads_{threads}"] = {"reports": len(merged), "reports_per_s": round(len(merged) / cpu.wall, 1),
-                                    **_latency(merged), "cpu": cpu.summary(len(merged))}  # fmt: skip
+                                    **latency(merged, quantiles=P99), "cpu": cpu.per_item(len(merged))}  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_ceiling")
     return result
@@ -527,7 +516,7 @@ def in_process(n: int, reports: Reports, worker: Any, tokens: list[str]) -> dict
 
     result: dict[str, Any] = {}
     service = Tally()
-    with CpuMeter(this_process="django") as cpu:
+    with CpuMeter(db_name=DB_NAME, this_process="django", interval=0.2) as cpu:
         for i in range(n + 10):  # the first 10 warm up (imports, caches) and are not counted
             body, kind, category = reports.next()
             lon, lat = body["location"]["coordinates"]
@@ -541,7 +530,7 @@ def in_process(n: int, reports: Reports, worker: Any, tokens: list[str]) -> dict
                 service.add(seconds, kind, label)
             if outcome.created:
                 reports.created(category, body)
-    result["service_event_report"] = {**service.summary(), "cpu": cpu.summary(n + 10)}
+    result["service_event_report"] = {**service.summary(), "cpu": cpu.per_item(n + 10)}
 
     view, db_seconds, db_queries = Tally(), [], []
     clock = {"s": 0.0, "n": 0}
@@ -555,7 +544,10 @@ def in_process(n: int, reports: Reports, worker: Any, tokens: list[str]) -> dict
             clock["n"] += 1
 
     client = APIClient()
-    with CpuMeter(this_process="django") as cpu, connection.execute_wrapper(timed):
+    with (
+        CpuMeter(db_name=DB_NAME, this_process="django", interval=0.2) as cpu,
+        connection.execute_wrapper(timed),
+    ):
         for i in range(n + 5):  # the first 5 warm up and are not counted
             body, kind, category = reports.next()
             client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens[i // TOKEN_BUDGET]}")
@@ -573,10 +565,10 @@ def in_process(n: int, reports: Reports, worker: Any, tokens: list[str]) -> dict
             if response.status_code == 201:
                 reports.created(category, body)
     _check(view, "in-process view")
-    result["view_apiclient"] = {**view.summary(), "cpu": cpu.summary(n + 5)}
-    result["view_apiclient"]["db_median_ms"] = round(_pct([s * 1000 for s in db_seconds], 0.5), 2)
-    result["view_apiclient"]["db_p95_ms"] = round(_pct([s * 1000 for s in db_seconds], 0.95), 2)
-    result["view_apiclient"]["queries_median"] = _pct([float(q) for q in db_queries], 0.5)
+    result["view_apiclient"] = {**view.summary(), "cpu": cpu.per_item(n + 5)}
+    result["view_apiclient"]["db_median_ms"] = round(pct([s * 1000 for s in db_seconds], 0.5), 2)
+    result["view_apiclient"]["db_p95_ms"] = round(pct([s * 1000 for s in db_seconds], 0.95), 2)
+    result["view_apiclient"]["queries_median"] = pct([float(q) for q in db_queries], 0.5)
 
     # Queries of one created report and of one merged into it (CaptureQueriesContext counts, the wrapper times
     # each one to the microsecond).
@@ -621,100 +613,6 @@ def in_process(n: int, reports: Reports, worker: Any, tokens: list[str]) -> dict
 # --- CPU accounting ------------------------------------------------------------------------------
 
 
-def _proc_cpu_s(pid: int | str) -> float:
-    """User + system CPU seconds of one process (0 when it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-class CpuMeter:
-    """Where the machine's CPU went during a phase: gunicorn, the bench database's backends, this process, others.
-
-    Processes are sampled every 0.2 s (new ones found every 2 s), so a backend that exits during the phase still
-    counts, but for its last moments. Other processes (someone's test run) share the cores; ``other_cores`` says how much,
-    so a contaminated run shows as such.
-    """
-
-    def __init__(self, server_pid: int | None = None, this_process: str = "client") -> None:
-        self.server_pid, self.this_process = server_pid, this_process
-        self.base: dict[str, tuple[str, float]] = {}
-        self.last: dict[str, tuple[str, float]] = {}
-        self.stop = threading.Event()
-
-    @staticmethod
-    def _busy_s() -> float:
-        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-        return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
-
-    def _ours(self) -> dict[str, tuple[str, float]]:
-        found = {}
-        server = str(self.server_pid) if self.server_pid else None
-        for child in Path("/proc").iterdir():
-            if not child.name.isdigit():
-                continue
-            try:
-                cmdline = (child / "cmdline").read_bytes()
-                ppid = (child / "stat").read_text().rpartition(")")[2].split()[1]
-            except OSError:
-                continue
-            if server and server in {child.name, ppid}:
-                found[child.name] = ("gunicorn", _proc_cpu_s(child.name))
-            elif cmdline.startswith(b"postgres: ") and DB_NAME.encode() in cmdline.rstrip(b"\0").split():
-                # the bench database's backends, autovacuum workers included
-                found[child.name] = ("postgres", _proc_cpu_s(child.name))
-        return found
-
-    def _sample(self, *, full: bool) -> None:
-        """Read the CPU of the known processes; ``full`` also looks for new ones (a scan of /proc)."""
-        found = (
-            self._ours() if full else {pid: (kind, _proc_cpu_s(pid)) for pid, (kind, _) in self.last.items()}
-        )
-        for pid, (kind, cpu) in found.items():
-            self.base.setdefault(pid, (kind, 0.0))  # born during the phase: all its CPU counts
-            if cpu:
-                self.last[pid] = (kind, cpu)
-
-    def _loop(self) -> None:
-        ticks = 0
-        while not self.stop.wait(0.2):  # cheap reads of a few files; a full scan every 2 s
-            ticks += 1
-            self._sample(full=ticks % 10 == 0)
-
-    def __enter__(self) -> "CpuMeter":
-        self.base = self._ours()
-        self.last = dict(self.base)
-        self.busy0, self.client0 = self._busy_s(), sum(os.times()[:2])
-        self.sampler = threading.Thread(target=self._loop, daemon=True)
-        self.sampler.start()
-        self.started = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.wall = time.perf_counter() - self.started
-        self.stop.set()
-        self.sampler.join()
-        self._sample(full=True)
-        self.delta = {"busy": self._busy_s() - self.busy0, "client": sum(os.times()[:2]) - self.client0,
-                      "gunicorn": 0.0, "postgres": 0.0}  # fmt: skip
-        for pid, (kind, cpu) in self.last.items():
-            self.delta[kind] += max(0.0, cpu - self.base[pid][1])
-
-    def summary(self, reports: int) -> dict[str, float]:
-        d, wall = self.delta, self.wall
-        ours = d["gunicorn"] + d["postgres"] + d["client"]
-        out = {
-            "busy_cores": round(d["busy"] / wall, 2),
-            "other_cores": round(max(0.0, d["busy"] - ours) / wall, 2),
-        }
-        for key, label in (("gunicorn", "gunicorn"), ("postgres", "postgres"), ("client", self.this_process)):
-            if d[key] or key != "gunicorn":
-                out[f"{label}_cpu_ms_per_report"] = round(d[key] * 1000 / max(1, reports), 2)
-        return out
-
-
 # --- HTTP ----------------------------------------------------------------------------------------
 
 
@@ -750,11 +648,19 @@ def http_phase(
                 if response.status_code == 201:
                     reports.created(category, body)
 
-    with CpuMeter(server_pid) as cpu, ThreadPoolExecutor(threads) as pool:
+    with (
+        CpuMeter(
+            {"gunicorn": [server_pid]} if server_pid else None,
+            db_name=DB_NAME,
+            this_process="client",
+            interval=0.2,
+        ) as cpu,
+        ThreadPoolExecutor(threads) as pool,
+    ):
         for future in [pool.submit(work) for _ in range(threads)]:
             future.result()
     _check(tally, f"HTTP with {threads} client(s)")
-    return {**tally.summary(cpu.wall), "cpu": cpu.summary(len(tally.seconds))}
+    return {**tally.summary(cpu.wall), "cpu": cpu.per_item(len(tally.seconds))}
 
 
 def _contamination(results: dict[str, Any], prefix: str = "") -> list[str]:

@@ -55,7 +55,6 @@ import datetime as dt
 import io
 import json
 import logging
-import math
 import multiprocessing
 import os
 import pstats
@@ -77,8 +76,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from bench.database import point_url, recreate  # noqa: E402
-from bench.server import peak_rss_mb, wait_healthy  # noqa: E402
+from bench.common import CpuMeter, latency, peak_rss_mb, point_url, recreate, wait_healthy  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridapi.settings.local")
 DB_NAME = "gridapi_bench_sharing"
@@ -112,21 +110,6 @@ def _private_broker() -> str:
 # --- statistics and the table ----------------------------------------------------------------------
 
 
-def _pct(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..1)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
-
-
-def _latency(seconds: list[float], unit: str = "ms") -> dict[str, float]:
-    scale = 1000 if unit == "ms" else 1
-    values = [s * scale for s in seconds]
-    return {f"median_{unit}": round(_pct(values, 0.5), 2), f"p95_{unit}": round(_pct(values, 0.95), 2),
-            f"max_{unit}": round(max(values), 2) if values else float("nan")}  # fmt: skip
-
-
 def _table(results: dict[str, Any]) -> str:
     rows: list[tuple[str, str]] = []
 
@@ -146,96 +129,6 @@ def _table(results: dict[str, Any]) -> str:
 
 
 # --- CPU accounting ----------------------------------------------------------------------------------
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _proc(pid: str) -> tuple[int, float, bytes] | None:
-    """(parent pid, user + system CPU seconds, command line) of a process; None when it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return None
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK, cmdline
-
-
-def _busy_s() -> float:
-    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return (sum(ticks) - ticks[3] - ticks[4]) / TICK  # all but idle and iowait
-
-
-class CpuMeter:
-    """CPU used during a phase by process group: each group is some root processes and their descendants;
-    "postgres" is the bench database's backends, "bench" this process. Processes are sampled every 0.5 s, so
-    one that exits during the phase counts but for its last moments, and one that lives less than that is
-    missed: the backends of Celery tasks (the worker opens a connection per task) show up in "other_cores",
-    with the rest of the machine (other people's work, Redis, the kernel's loopback)."""
-
-    def __init__(self, roots: dict[str, list[int]] | None = None) -> None:
-        self.owner = {pid: group for group, pids in (roots or {}).items() for pid in pids}
-        self.base: dict[int, tuple[str, float]] = {}
-        self.last: dict[int, tuple[str, float]] = {}
-        self.stop = threading.Event()
-
-    def _scan(self) -> dict[int, tuple[str, float]]:
-        table = {}
-        for child in Path("/proc").iterdir():
-            if child.name.isdigit() and (info := _proc(child.name)) is not None:
-                table[int(child.name)] = info
-        found = {}
-        for pid, (_ppid, cpu, cmdline) in table.items():
-            group, up = None, pid
-            for _hop in range(8):
-                if up in self.owner:
-                    group = self.owner[up]
-                    break
-                up = table[up][0] if up in table else 0
-            if (
-                group is None
-                and cmdline.startswith(b"postgres: ")
-                and DB_NAME.encode() in cmdline.rstrip(b"\0").split()
-            ):
-                group = "postgres"
-            if group is not None:
-                found[pid] = (group, cpu)
-        return found
-
-    def _loop(self) -> None:
-        while not self.stop.wait(0.5):
-            for pid, (group, cpu) in self._scan().items():
-                self.base.setdefault(pid, (group, 0.0))  # born during the phase: all its CPU counts
-                self.last[pid] = (group, cpu)
-
-    def __enter__(self) -> "CpuMeter":
-        self.base = self._scan()
-        self.last = dict(self.base)
-        self.busy0, self.self0 = _busy_s(), sum(os.times()[:2])
-        self.sampler = threading.Thread(target=self._loop, daemon=True)
-        self.sampler.start()
-        self.started = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.wall = time.perf_counter() - self.started
-        self.stop.set()
-        self.sampler.join()
-        for pid, (group, cpu) in self._scan().items():
-            self.base.setdefault(pid, (group, 0.0))
-            self.last[pid] = (group, cpu)
-        self.seconds: Counter[str] = Counter()
-        for pid, (group, cpu) in self.last.items():
-            self.seconds[group] += max(0.0, cpu - self.base[pid][1])
-        self.seconds["bench"] = sum(os.times()[:2]) - self.self0
-        self.busy = _busy_s() - self.busy0
-
-    def summary(self) -> dict[str, float]:
-        wall = max(self.wall, 1e-9)
-        out = {"busy_cores": round(self.busy / wall, 2)}
-        out |= {f"{group}_cores": round(s / wall, 2) for group, s in sorted(self.seconds.items())}
-        out["other_cores"] = round(max(0.0, self.busy - sum(self.seconds.values())) / wall, 2)
-        return out
-
 
 # --- receivers -----------------------------------------------------------------------------------------
 
@@ -444,7 +337,7 @@ def feed_ceiling(grid_ids: list[Any]) -> dict[str, Any]:
         for name, read in (("all_rows", every_row), (f"keyset_pages_of_{PAGE}", paged)):
             runs = []
             for _ in range(3):
-                with CpuMeter() as cpu:
+                with CpuMeter(db_name=DB_NAME) as cpu:
                     records, statements = read(conn)
                 runs.append({"records": records, "statements": statements, "seconds": round(cpu.wall, 2),
                              "records_per_s": round(records / cpu.wall), "cpu": cpu.summary()})  # fmt: skip
@@ -484,11 +377,11 @@ def read_feed(http: Any, subscription_id: Any, cursor: str | None) -> tuple[dict
     wall = time.perf_counter() - started
     figures = {"records": records, "pages": pages, "seconds": round(wall, 2),
                "records_per_s": round(records / wall) if wall else 0, "mb": round(size / 2**20, 1),
-               "page": _latency(seconds), "types": dict(types)}  # fmt: skip
+               "page": latency(seconds), "types": dict(types)}  # fmt: skip
     for kind, timed in sorted(by_type.items()):
         figures[f"{kind}_only_pages"] = {
             "pages": len(timed), "records_per_s": round(sum(n for _s, n in timed) / sum(s for s, _n in timed)),
-            **_latency([s for s, _n in timed]),
+            **latency([s for s, _n in timed]),
         }  # fmt: skip
     return figures, cursor or ""
 
@@ -556,7 +449,7 @@ def feed_in_process(subscriptions: dict[str, Any], pages: int) -> dict[str, Any]
         total = sum(seconds)
         out[kind] = {
             "pages": len(seconds), "records": records, "records_per_s": round(records / total),
-            "page": _latency(seconds), "db_share": round(sum(db) / total, 3), "queries_per_page": max(queries),
+            "page": latency(seconds), "db_share": round(sum(db) / total, 3), "queries_per_page": max(queries),
             "profile_3_pages": _profile_top(profile),
         }  # fmt: skip
     return out
@@ -652,12 +545,12 @@ def webhook_ceiling(
                 latencies.extend(mine)
                 statuses.update(mine_statuses)
 
-    with CpuMeter(roots) as cpu, ThreadPoolExecutor(threads) as pool:
+    with CpuMeter(roots, db_name=DB_NAME) as cpu, ThreadPoolExecutor(threads) as pool:
         for future in [pool.submit(work) for _ in range(threads)]:
             future.result()
     ok = statuses.get("200", 0)
     return {"requests": n, "ok": ok, "requests_per_s": round(ok / cpu.wall, 1), "seconds": round(cpu.wall, 2),
-            "request": _latency(latencies), "statuses": dict(statuses), "cpu": cpu.summary()}  # fmt: skip
+            "request": latency(latencies), "statuses": dict(statuses), "cpu": cpu.summary()}  # fmt: skip
 
 
 # --- webhooks: end to end ------------------------------------------------------------------------------------
@@ -731,7 +624,7 @@ def make_changes(records: list[tuple[str, Any]], actor: Any, label: str) -> dict
         done[str(pk)] = time.time()
     wall = time.perf_counter() - started
     return {"changes": len(records), "seconds": round(wall, 2), "changes_per_s": round(len(records) / wall, 1),
-            "change": _latency(seconds), "_done": done}  # fmt: skip
+            "change": latency(seconds), "_done": done}  # fmt: skip
 
 
 def _held_back() -> bool:
@@ -822,7 +715,7 @@ def check_received(
         buckets = Counter(int((a - t0) // 10) for a in arrivals)
         timeline = [buckets.get(b, 0) for b in range(max(buckets) + 1)]
     return {
-        "totals": dict(totals), "per_receiver": per, "latency_from_commit": _latency(latencies, "s"),
+        "totals": dict(totals), "per_receiver": per, "latency_from_commit": latency(latencies, "s"),
         "body_bytes_mean": round(sum(sizes) / len(sizes)) if sizes else 0,
         "first_arrival": arrivals[0] if arrivals else None, "last_arrival": arrivals[-1] if arrivals else None,
         "received_per_10s": " ".join(str(v) for v in timeline),
@@ -1024,7 +917,7 @@ def main() -> None:
 
         # --- feeds over HTTP
         http = httpx.Client(base_url=base, timeout=600, headers={"Authorization": f"Bearer {feed_key}"})
-        with CpuMeter({"gunicorn": [server.pid]}) as cpu:
+        with CpuMeter({"gunicorn": [server.pid]}, db_name=DB_NAME) as cpu:
             snapshot, feed_cursor = read_feed(http, feed_subscription.pk, None)
         snapshot["cpu"] = cpu.summary()
         snapshot["access_log_rows"] = AccessLogEntry.objects.filter(channel="feed").count()
@@ -1086,7 +979,7 @@ def main() -> None:
         rng = random.Random(17)
         records = changed_records(args.changes, rng)
         roots = {"receivers": receivers.pids, "celery": [worker.pid, beat.pid], "gunicorn": [server.pid]}
-        with CpuMeter(roots) as cpu:
+        with CpuMeter(roots, db_name=DB_NAME) as cpu:
             t0 = time.time()
             changes = make_changes(records, admin_user, "wh")
             t1 = time.time()
@@ -1120,7 +1013,7 @@ def main() -> None:
         celery_app.control.purge()  # expired beat tasks and due-scan leftovers
 
         # --- the incremental feed: the changes since the snapshot ended
-        with CpuMeter({"gunicorn": [server.pid]}) as cpu:
+        with CpuMeter({"gunicorn": [server.pid]}, db_name=DB_NAME) as cpu:
             incremental, _cursor = read_feed(http, feed_subscription.pk, feed_cursor)
         incremental["cpu"] = cpu.summary()
         results["feed_incremental_http"] = incremental

@@ -27,8 +27,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from bench.database import point_url, recreate  # noqa: E402
-from bench.server import peak_rss_mb, wait_healthy  # noqa: E402
+from bench.common import peak_rss_mb, point_url, recreate, wait_healthy  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridapi.settings.local")
 DB_NAME = "gridapi_bench_sync"

@@ -51,9 +51,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.RequestSizeLimitMiddleware",
+    "apps.core.middleware.RequestCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -94,6 +96,10 @@ DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST") or "")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = "gridapi"
+# A database that does not answer a new connection within this many seconds is down for this request (503).
+DATABASES["default"]["OPTIONS"].setdefault(
+    "connect_timeout", env.int("GRIDAPI_DB_CONNECT_TIMEOUT_SECONDS", default=3)
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -137,8 +143,20 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # --- cache and broker ----------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 _cache_url = env("CACHE_URL", default="")
+# Throttling counters only: a stopped or hung Redis must cost a request milliseconds, not redis-py's default
+# of waiting for ever (throttles then allow; see apps.accounts.throttling).
+GRIDAPI_CACHE_TIMEOUT_SECONDS = env.float("GRIDAPI_CACHE_TIMEOUT_SECONDS", default=0.25)
 if _cache_url.startswith(("redis://", "rediss://", "unix://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "OPTIONS": {
+                "socket_connect_timeout": GRIDAPI_CACHE_TIMEOUT_SECONDS,
+                "socket_timeout": GRIDAPI_CACHE_TIMEOUT_SECONDS,
+            },
+        }
+    }
 elif _cache_url:
     CACHES = {"default": env.cache_url("CACHE_URL")}
 else:
@@ -153,6 +171,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Enqueueing from a request must not hang on a stopped or hung broker: what must not be lost is in the journal
+# or an outbox row, and beat re-sends it; a failed enqueue is logged, never the request's failure.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("GRIDAPI_BROKER_TIMEOUT_SECONDS", default=1.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": 2 * CELERY_BROKER_CONNECTION_TIMEOUT + 1,  # above the workers' 1 s blocking reads
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "accounts-prune-expired-tokens": {"task": "apps.accounts.tasks.prune_expired_tokens", "schedule": 3600.0},
     "events-scan-overdue": {
@@ -204,7 +235,9 @@ REST_FRAMEWORK = {
         "apikey": env("GRIDAPI_THROTTLE_APIKEY", default="1200/min"),
         "session": env("GRIDAPI_THROTTLE_SESSION", default="1200/min"),
         "anon": env("GRIDAPI_THROTTLE_ANON", default="120/min"),
+        # failed sign-ins per (username, client), and per client
         "login": env("GRIDAPI_THROTTLE_LOGIN", default="10/min"),
+        "login_client": env("GRIDAPI_THROTTLE_LOGIN_CLIENT", default="200/hour"),
     },
     # Proxies in front of the web processes whose X-Forwarded-For entries are trusted: 0 (the default) reads
     # the client's address from the connection, so a client cannot pick its own throttling identity.
@@ -212,7 +245,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.errors.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

@@ -1,6 +1,7 @@
 """Worker ↔ grid assignments: many workers per grid, many grids per worker, dated."""
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from apps.accounts.models import Role, User
-from apps.territory.models import TerritoryNode
+from apps.territory.models import GridAssignment, TerritoryNode
 from apps.territory.selectors import today, worker_grids
 from apps.territory.services import grid_assignment_create, grid_assignment_end
 
@@ -126,3 +127,48 @@ def test_worker_lists_only_own_assignments(
     worker_of("HC-XY-XA-01", "HC-SY-HH-01")
     body = api_client(mine).get("/api/v1/territory/assignments/").json()
     assert [row["worker"] for row in body["results"]] == [str(mine.pk)]
+
+
+def test_dispatcher_cannot_probe_which_user_ids_exist(
+    territory: dict[str, TerritoryNode],
+    api_client: Callable[[Any], APIClient],
+    dispatcher_of: Callable[[str], User],
+    worker_of: Callable[..., User],
+    make_user: Callable[..., User],
+) -> None:
+    client = api_client(dispatcher_of("HC-XY"))
+    elsewhere = worker_of("HC-SY-HH-01")  # serves only another subdistrict's grid
+    other_dispatcher = dispatcher_of("HC-SY")
+    admin = make_user(Role.ADMIN)
+
+    def worker_error(worker_id: str) -> Any:
+        response = client.post(
+            "/api/v1/territory/assignments/",
+            {"worker": worker_id, "grid": "HC-XY-XA-03", "valid_from": "2026-11-01"},
+        )
+        assert response.status_code == 400, response.json()
+        return [message.replace(worker_id, "<id>") for message in response.json()["errors"]["worker"]]
+
+    unknown = worker_error(str(uuid.uuid4()))
+    assert worker_error(str(elsewhere.pk)) == unknown
+    assert worker_error(str(other_dispatcher.pk)) == unknown
+    assert worker_error(str(admin.pk)) == unknown
+    assert (
+        not GridAssignment.objects.filter(worker__in=[elsewhere, other_dispatcher, admin])
+        .filter(grid__code="HC-XY-XA-03")
+        .exists()
+    )
+
+
+def test_dispatcher_assigns_workers_of_own_territory(
+    territory: dict[str, TerritoryNode],
+    api_client: Callable[[Any], APIClient],
+    dispatcher_of: Callable[[str], User],
+    worker_of: Callable[..., User],
+) -> None:
+    mine = worker_of("HC-XY-XA-01")
+    response = api_client(dispatcher_of("HC-XY")).post(
+        "/api/v1/territory/assignments/",
+        {"worker": str(mine.pk), "grid": "HC-XY-XA-03", "valid_from": "2026-11-01"},
+    )
+    assert response.status_code == 201, response.json()

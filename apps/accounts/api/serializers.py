@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from ..models import Role
+from ..models import ApiKey, Role
 
 
 class TokenCreateInputSerializer(serializers.Serializer[Any]):
@@ -42,3 +42,9 @@ class MeOutputSerializer(serializers.Serializer[Any]):
     department = serializers.CharField(
         allow_null=True, help_text="Code of the department an API key acts for."
     )
+
+
+class ApiKeyOutputSerializer(serializers.ModelSerializer[ApiKey]):
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]

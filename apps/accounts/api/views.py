@@ -1,43 +1,32 @@
-"""Sign-in for devices (``/api/v1/auth/token/``) and who-am-I."""
+"""Sign-in for devices (``/api/v1/auth/token/``), who-am-I, and a department's API keys."""
 
-import hashlib
+import uuid
 from typing import Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from apps.core.principals import principal_of
+from apps.core.visibility import visible, visible_get_or_404
+from apps.departments.models import Department
+from apps.departments.selectors import departments_managed_by
+
 from .. import selectors, services
-from ..models import DeviceToken
+from ..models import ApiKey, DeviceToken
 from ..principals import DepartmentClient
-from .serializers import MeOutputSerializer, TokenCreateInputSerializer, TokenCreateOutputSerializer
-
-
-class LoginRateThrottle(SimpleRateThrottle):
-    """Password attempts per username, whatever address they come from."""
-
-    scope = "login"
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        if request.method != "POST" or not isinstance(request.data, dict):
-            return None
-        given = request.data.get("username")
-        # The name as sign-in reads it (DRF's CharField makes text of a number and trims whitespace): padding
-        # or retyping the name must not buy another round of guesses against the same account.
-        username = (
-            str(given).strip() if isinstance(given, str | int | float) and not isinstance(given, bool) else ""
-        )
-        if not username:
-            return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-        # Hashed: a username is arbitrary text, a cache key must be short and plain.
-        digest = hashlib.sha256(username[:150].lower().encode()).hexdigest()[:32]
-        return self.cache_format % {"scope": self.scope, "ident": digest}
+from ..throttling import SignInThrottle
+from .serializers import (
+    ApiKeyOutputSerializer,
+    MeOutputSerializer,
+    TokenCreateInputSerializer,
+    TokenCreateOutputSerializer,
+)
 
 
 def _user_payload(user: Any) -> dict[str, Any]:
@@ -50,7 +39,10 @@ class TokenView(APIView):
 
     def get_throttles(self) -> list[Any]:
         throttles = super().get_throttles()
-        return [*throttles, LoginRateThrottle()] if self.request.method == "POST" else throttles
+        if self.request.method != "POST":
+            return throttles
+        self.sign_in_throttle = SignInThrottle()
+        return [*throttles, self.sign_in_throttle]
 
     @extend_schema(
         tags=["auth"],
@@ -62,7 +54,11 @@ class TokenView(APIView):
     def post(self, request: Request) -> Response:
         data = TokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        issued = services.device_token_issue(**data.validated_data)
+        try:
+            issued = services.device_token_issue(**data.validated_data)
+        except AuthenticationFailed:
+            self.sign_in_throttle.record_failure(request)
+            raise
         token: DeviceToken = issued.record
         grids = selectors.user_grids(user=token.user)
         output = TokenCreateOutputSerializer(
@@ -106,8 +102,28 @@ class MeView(APIView):
             payload = {
                 "kind": "user",
                 "user": _user_payload(user),
-                "grids": selectors.user_grids(user=user),
+                "grids": selectors.user_grids(user=principal_of(request)),
                 "territory": territory.code if territory else None,
                 "department": None,
             }
         return Response(MeOutputSerializer(payload).data)
+
+
+class DepartmentApiKeysView(APIView):
+    """A department's API keys (prefix and dates, never the secret), for those who manage the department."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["departments"],
+        operation_id="departments_api_keys_list",
+        responses={200: ApiKeyOutputSerializer(many=True)},
+        summary="The API keys of a department",
+    )
+    def get(self, request: Request, pk: uuid.UUID) -> Response:
+        managed = visible(Department, request.user).filter(
+            pk__in=departments_managed_by(principal_of(request)).values("pk")
+        )
+        department = visible_get_or_404(Department, request.user, pk, queryset=managed)
+        keys = visible(ApiKey, request.user).filter(department=department).order_by("-created_at")
+        return Response(ApiKeyOutputSerializer(keys, many=True).data)

@@ -4,8 +4,6 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.accounts.models import ApiKey
-
 from ..models import Department, DepartmentMembership
 
 
@@ -33,9 +31,3 @@ class DepartmentMemberSerializer(serializers.ModelSerializer[DepartmentMembershi
     class Meta:
         model = DepartmentMembership
         fields = ["id", "user_id", "username", "full_name", "title", "created_at"]
-
-
-class ApiKeyOutputSerializer(serializers.ModelSerializer[ApiKey]):
-    class Meta:
-        model = ApiKey
-        fields = ["id", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]

@@ -1,4 +1,4 @@
-"""The department directory, and each department's staff and keys for those entitled to see them."""
+"""The department directory and each department's staff, for those entitled to see them."""
 
 from typing import Any
 
@@ -10,11 +10,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.pagination import CursorPagination
+from apps.core.principals import principal_of
+from apps.core.visibility import visible
 
 from .. import selectors
 from ..filters import DepartmentFilter
-from ..models import Department
-from .serializers import ApiKeyOutputSerializer, DepartmentMemberSerializer, DepartmentSerializer
+from ..models import Department, DepartmentMembership
+from .serializers import DepartmentMemberSerializer, DepartmentSerializer
 
 
 class DepartmentPagination(CursorPagination):
@@ -25,24 +27,28 @@ class DepartmentPagination(CursorPagination):
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet[Department]):
     """Departments. The directory is open to every caller; staff and keys only to those entitled."""
 
+    # A department's API keys (``<id>/api-keys/``) are served by the accounts app, which owns the keys.
+
     serializer_class = DepartmentSerializer
     pagination_class = DepartmentPagination
     filterset_class = DepartmentFilter
 
     def get_queryset(self) -> QuerySet[Department]:
-        if self.action in {"members", "api_keys"}:
-            return selectors.departments_managed_by(self.request.user)
-        return selectors.departments_directory()
+        queryset = visible(Department, self.request.user).select_related("jurisdiction", "parent")
+        if self.action == "members":
+            return queryset.filter(
+                pk__in=selectors.departments_managed_by(principal_of(self.request)).values("pk")
+            )
+        return queryset.filter(is_active=True)
 
     @extend_schema(responses={200: DepartmentMemberSerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def members(self, request: Request, pk: Any = None) -> Response:
         department = self.get_object()
-        memberships = department.memberships.select_related("user").order_by("user__username")
+        memberships = (
+            visible(DepartmentMembership, request.user)
+            .filter(department=department)
+            .select_related("user")
+            .order_by("user__username")
+        )
         return Response(DepartmentMemberSerializer(memberships, many=True).data)
-
-    @extend_schema(responses={200: ApiKeyOutputSerializer(many=True)}, filters=False)
-    @action(detail=True, methods=["get"], url_path="api-keys", pagination_class=None, filterset_class=None)
-    def api_keys(self, request: Request, pk: Any = None) -> Response:
-        department = self.get_object()
-        return Response(ApiKeyOutputSerializer(department.api_keys.order_by("-created_at"), many=True).data)

@@ -4,12 +4,14 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from apps.core.geo.crs import Crs
+from apps.core.visibility import visible
 
 from ..models import GridAssignment, Level, TerritoryNode
 
@@ -104,8 +106,22 @@ class TerritoryImportInputSerializer(serializers.Serializer[Any]):
     features = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=20000)
 
 
+@extend_schema_field(OpenApiTypes.UUID)
+class AssignableWorkerField(serializers.PrimaryKeyRelatedField[Any]):
+    """A grid worker the caller may see: an unknown id and an invisible one get the same error.
+
+    The choices come from the visibility gate of users, so the field never tells a dispatcher which user
+    ids exist outside their territory.
+    """
+
+    def get_queryset(self) -> Any:
+        request = self.context.get("request")
+        principal = getattr(request, "user", None)
+        return visible(get_user_model(), principal).filter(role="grid_worker", is_active=True)
+
+
 class GridAssignmentSerializer(serializers.ModelSerializer[GridAssignment]):
-    worker = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all())
+    worker = AssignableWorkerField()
     grid = serializers.SlugRelatedField(
         slug_field="code", queryset=TerritoryNode.objects.filter(level=Level.GRID)
     )

@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,7 +15,10 @@ from rest_framework.views import APIView
 
 from apps.core.geo.crs import to_wgs84
 from apps.core.pagination import CursorPagination, GeoJsonCursorPagination
+from apps.core.parsers import JSONParser
 from apps.core.permissions import IsAdmin, IsAdminOrDispatcher, role_of
+from apps.core.principals import principal_of
+from apps.core.visibility import visible
 
 from .. import selectors, services
 from ..filters import GridAssignmentFilter, TerritoryNodeFilter
@@ -53,9 +55,9 @@ class TerritoryNodeViewSet(viewsets.ReadOnlyModelViewSet[TerritoryNode]):
     def get_queryset(self) -> QuerySet[TerritoryNode]:
         params = SimplifyQuerySerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
-        return selectors.nodes_for_map(simplify_m=params.validated_data.get("simplify")).select_related(
-            "parent"
-        )
+        return selectors.nodes_for_map(
+            nodes=visible(TerritoryNode, self.request.user), simplify_m=params.validated_data.get("simplify")
+        ).select_related("parent")
 
     @extend_schema(parameters=[SIMPLIFY])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -143,13 +145,13 @@ class GridAssignmentViewSet(
         return [IsAuthenticated()]
 
     def get_queryset(self) -> QuerySet[GridAssignment]:
-        return selectors.assignments_visible_to(self.request.user)
+        return visible(GridAssignment, self.request.user)
 
     def perform_create(self, serializer: Any) -> None:
         grid = serializer.validated_data["grid"]
         if (
             role_of(self.request.user) != "admin"
-            and not selectors.grids_visible_to(self.request.user).filter(pk=grid.pk).exists()
+            and not selectors.grids_visible_to(principal_of(self.request)).filter(pk=grid.pk).exists()
         ):
             raise ValidationError({"grid": [_("This grid is outside your territory.")]})
         serializer.instance = services.grid_assignment_create(
@@ -157,7 +159,7 @@ class GridAssignmentViewSet(
             grid=grid,
             valid_from=serializer.validated_data["valid_from"],
             valid_to=serializer.validated_data.get("valid_to"),
-            actor=self.request.user,
+            actor=principal_of(self.request),
         )
 
     @extend_schema(request=GridAssignmentEndSerializer, responses={200: GridAssignmentSerializer})
