@@ -133,7 +133,9 @@ def world(
         record_types=["building"], purpose="甲秘用途", name="甲订阅",
     )  # fmt: skip
     w.ids["subscription"] = str(subscription.pk)
-    endpoint = WebhookEndpoint.objects.create(department=dept_a, url="https://a.example.org/hook", secret_sealed="x")
+    endpoint = WebhookEndpoint.objects.create(
+        department=dept_a, url="https://a.example.org/hook", secret_sealed="x"
+    )
     w.ids["endpoint"] = str(endpoint.pk)
     w.ids["delivery"] = str(WebhookDelivery.objects.create(
         endpoint=endpoint, subscription=subscription, event_type="record.changed", payload={"marker": ADDRESS_A},
@@ -154,7 +156,16 @@ def world(
 
     w.b_models = {"building": _model_of("building"), "person": _model_of("person")}
 
-    for name in ("building", "person", "residence", "event", "review", "conflict", "merge", "merged_building"):
+    for name in (
+        "building",
+        "person",
+        "residence",
+        "event",
+        "review",
+        "conflict",
+        "merge",
+        "merged_building",
+    ):
         model, pk = _model_of(name), w.ids[name]
         w.records[name] = model._default_manager.get(pk=pk)
     w.records["assignment"] = users["worker_a"].grid_assignments.get()

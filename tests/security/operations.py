@@ -158,7 +158,11 @@ ATTACKS: dict[tuple[str, str], list[Attack]] = {
 }  # fmt: skip
 
 # A read of A's record: hidden; the same read by A's caller (``owner``) succeeds.
-assert all(attack.allowed <= HIDDEN | REFUSED | {200, 401, 410, 503} for attacks in ATTACKS.values() for attack in attacks)
+assert all(
+    attack.allowed <= HIDDEN | REFUSED | {200, 401, 410, 503}
+    for attacks in ATTACKS.values()
+    for attack in attacks
+)
 
 
 def _hh() -> dict[str, object]:

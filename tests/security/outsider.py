@@ -63,9 +63,17 @@ def _our_models() -> list[type[Model]]:
     return [m for m in django_apps.get_models() if m.__module__.startswith("apps.") and not m._meta.proxy]
 
 
+# A read is logged (the caller's own records): what matters is that no logged read names A's records.
+READ_LOG = "journal.AccessLogEntry"
+
+
 def snapshot(world: World) -> dict[str, Any]:
-    """Row counts of every table of ours, and every column of A's records."""
-    counts = {m._meta.label: m._default_manager.count() for m in _our_models()}
+    """Row counts of every table of ours (the access log: which of A's records reads named), and every
+    column of A's records."""
+    counts: dict[str, Any] = {m._meta.label: m._default_manager.count() for m in _our_models()}
+    log = django_apps.get_model(READ_LOG)._default_manager.values_list("record_ids", flat=True)
+    secret = set(world.secrets)
+    counts[READ_LOG] = sum(1 for ids in log for i in ids if str(i) in secret)
     rows = {
         name: type(record)._default_manager.filter(pk=record.pk).values().first()
         for name, record in world.records.items()
@@ -88,7 +96,9 @@ def call(client: Any, method: str, path: str, attack: Attack, world: World) -> t
         response = client.get(url, query, **headers)
     else:
         response = getattr(client, method)(url, body, format="json", **headers)
-    return response, url + json.dumps(query or {}, ensure_ascii=False) + json.dumps(body or {}, ensure_ascii=False)
+    return response, url + json.dumps(query or {}, ensure_ascii=False) + json.dumps(
+        body or {}, ensure_ascii=False
+    )
 
 
 def leaked(world: World, response: Any, sent: str) -> list[str]:
