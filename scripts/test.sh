@@ -10,6 +10,7 @@ trap 'stop_private_redis; stop_private_postgis' EXIT
 log "ruff (lint)";    "$VENV/bin/ruff" check .
 log "ruff (format)";  "$VENV/bin/ruff" format --check .
 log "mypy";           "$VENV/bin/mypy"
+log "import contract"; "$VENV/bin/lint-imports"
 log "migrations";     "$PY" manage.py makemigrations --check --dry-run
 log "OpenAPI schema is fresh and valid"
 fresh="$(mktemp)"

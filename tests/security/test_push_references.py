@@ -1,0 +1,89 @@
+"""Every push type, from B's device, with references to A's records: rejected, nothing written, nothing of
+A's in the answer. Table-driven: a new record type (organisation, patrol, visit, task) adds its rows."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from apps.registry.models import RecordType
+from tests.registry.conftest import HH
+from tests.sync.conftest import mutation
+
+from .conftest import World
+from .outsider import leaked, snapshot
+
+pytestmark = pytest.mark.django_db
+
+Build = Callable[[World], dict[str, Any]]
+
+
+def version(w: World, name: str) -> int:
+    record = w.records[name]
+    return int(type(record)._default_manager.get(pk=record.pk).version)  # type: ignore[attr-defined]
+
+
+def _event(**extra: Any) -> dict[str, Any]:
+    return {"category": "dispute_neighbour", "title": "乙事件", **extra}
+
+
+PUSH_ATTACKS: dict[str, list[tuple[str, Build]]] = {
+    RecordType.BUILDING: [
+        ("create naming A's person as landlord", lambda w: mutation("building", point=HH, address="海虹社区乙巷5号", landlord_id=w.ids["person"])),
+        ("create with A's photo", lambda w: mutation("building", point=HH, address="海虹社区乙巷6号", photos=[w.ids["photo"]])),
+        ("create reusing A's building id", lambda w: mutation("building", point=HH, record_id=w.ids["building"], address="海虹社区乙巷7号")),
+        ("update of A's building", lambda w: mutation("building", "update", record_id=w.ids["building"], base=version(w, "building"), point=None, name="乙改")),
+        ("update of B's building naming A's landlord", lambda w: mutation("building", "update", record_id=w.b_ids["building"], base=1, point=None, landlord_id=w.ids["person"])),
+        ("update of B's building with A's photo", lambda w: mutation("building", "update", record_id=w.b_ids["building"], base=1, point=None, photos=[w.ids["photo"]])),
+        ("delete of A's building", lambda w: mutation("building", "delete", record_id=w.ids["building"], point=None)),
+    ],
+    RecordType.PERSON: [
+        ("create living in A's building", lambda w: mutation("person", point=HH, name="乙新", residence={"building_id": w.ids["building"], "relation": "tenant"})),
+        ("create reusing A's person id", lambda w: mutation("person", point=HH, record_id=w.ids["person"], name="乙新")),
+        ("update of A's person", lambda w: mutation("person", "update", record_id=w.ids["person"], base=version(w, "person"), point=None, name="乙改")),
+        ("delete of A's person", lambda w: mutation("person", "delete", record_id=w.ids["person"], point=None)),
+    ],
+    RecordType.RESIDENCE: [
+        ("B's person in A's building", lambda w: mutation("residence", point=None, person_id=w.b_ids["person"], building_id=w.ids["building"], relation="tenant")),
+        ("A's person in B's building", lambda w: mutation("residence", point=None, person_id=w.ids["person"], building_id=w.b_ids["building"], relation="tenant")),
+        ("update of A's residence", lambda w: mutation("residence", "update", record_id=w.ids["residence"], base=version(w, "residence"), point=None, room="999")),
+        ("delete of A's residence", lambda w: mutation("residence", "delete", record_id=w.ids["residence"], point=None)),
+    ],
+    "event": [
+        ("report with A's photo", lambda w: mutation("event", point=HH, **_event(photos=[w.ids["photo"]]))),
+        ("report about A's building", lambda w: mutation("event", point=HH, **_event(building_id=w.ids["building"]))),
+        ("report about A's person", lambda w: mutation("event", point=HH, **_event(person_ids=[w.ids["person"]]))),
+        ("report reusing A's event id", lambda w: mutation("event", point=HH, record_id=w.ids["event"], **_event())),
+    ],
+}  # fmt: skip
+
+CASES = [(kind, label, build) for kind, rows in PUSH_ATTACKS.items() for label, build in rows]
+# The push's own bookkeeping of a mutation it answered (idempotency) is the one write a rejection makes.
+BOOKKEEPING = {"sync.AppliedMutation", "sync.ReplayableResponse"}
+
+
+def test_every_push_type_has_attacks() -> None:
+    pushed = {*RecordType.values, "event"}
+    assert pushed <= set(PUSH_ATTACKS), "add the new push type's references to PUSH_ATTACKS"
+
+
+@pytest.mark.parametrize(("kind", "label", "build"), CASES, ids=[f"{k}: {label}" for k, label, _b in CASES])
+def test_a_push_with_the_other_partys_references_is_rejected(
+    kind: str, label: str, build: Build, world: World
+) -> None:
+    sent = build(world)
+    before = snapshot(world)
+    response = world.clients["worker_b"].post(
+        "/api/v1/sync/push/", {"device_id": "phone-b", "mutations": [sent]}, format="json"
+    )
+    assert response.status_code == 200, response.content[:300]
+    (result,) = response.json()["results"]
+    after = snapshot(world)
+    written = [
+        k for k in before["counts"] if k not in BOOKKEEPING and before["counts"][k] != after["counts"][k]
+    ]
+    written += [k for k in before["rows"] if before["rows"][k] != after["rows"][k]]
+    assert (result["status"], written) == ("rejected", []), result
+    assert leaked(world, response, str(sent)) == []
+    # Nor did a reference to A's photo make it readable.
+    assert world.clients["worker_b"].get(f"/api/v1/attachments/{world.ids['photo']}/").status_code == 404
