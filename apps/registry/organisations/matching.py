@@ -51,10 +51,13 @@ def normalise_org_name(name: str) -> str:
         previous = value
         value = _SUFFIXES.sub("", value)
     stripped = _PLACE_PREFIX.sub("", value, count=1)
-    for place in _city_names():
-        if stripped.startswith(place) and len(stripped) > len(place) + 1:
-            stripped = stripped[len(place) :]
-            break
+    places = _city_names()
+    found = True
+    while found:  # 厦门海沧… : one place after another
+        found = False
+        for place in places:
+            if stripped.startswith(place) and len(stripped) > len(place) + 1:
+                stripped, found = stripped[len(place) :], True
     return stripped or value
 
 

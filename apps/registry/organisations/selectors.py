@@ -42,9 +42,10 @@ def alerts_for(principal: Any) -> QuerySet[Alert]:
     role = role_of(principal)
     if role == "admin":
         return queryset
-    if role in {"department_staff", "department_system"}:
-        department_id = getattr(principal, "department_id", None)
-        return queryset.filter(department_id=department_id) if department_id else queryset.none()
+    if role == "department_system":
+        return queryset.filter(department_id=principal.department_id)
+    if role == "department_staff":
+        return queryset.filter(department__memberships__user=principal)
     if role in {"grid_worker", "dispatcher"}:
         return queryset.filter(grid_id__in=_grids(principal).values("pk"))
     return queryset.none()
@@ -77,3 +78,13 @@ def organisation_candidates(
             "legal_rep_id_number_index", "kind", "grid_id",
         )[:CANDIDATES_READ]
     )  # fmt: skip
+
+
+def rule_targets(*, department_code: str, node_codes: list[str]) -> tuple[Any, list[TerritoryNode]]:
+    """The department and territory nodes an administrator names in a watch rule (None / fewer when unknown)."""
+    from apps.departments.models import Department
+
+    return (
+        Department.objects.filter(code=department_code).first(),
+        list(TerritoryNode.objects.filter(code__in=node_codes)),
+    )
