@@ -68,12 +68,16 @@ SEALED_NUMBERS: dict[str, tuple[str, ...]] = {
 SNAPSHOT_EXTRA = ["alternatives"]
 
 
+_RESIDENCE_FIELD: dict[str, str] = {RecordType.BUILDING: "building_id", RecordType.PERSON: "person_id"}
+_EMPLOYMENT_FIELD: dict[str, str] = {RecordType.PERSON: "person_id", RecordType.ORGANISATION: "organisation_id"}
+
+
 def _residence_field(record_type: str) -> str | None:
-    return {RecordType.BUILDING: "building_id", RecordType.PERSON: "person_id"}.get(record_type)
+    return _RESIDENCE_FIELD.get(record_type)
 
 
 def _employment_field(record_type: str) -> str | None:
-    return {RecordType.PERSON: "person_id", RecordType.ORGANISATION: "organisation_id"}.get(record_type)
+    return _EMPLOYMENT_FIELD.get(record_type)
 
 
 def _fill(record_type: str, survivor: Any, incoming: dict[str, Any], ref: str) -> list[str]:
