@@ -69,7 +69,10 @@ SNAPSHOT_EXTRA = ["alternatives"]
 
 
 _RESIDENCE_FIELD: dict[str, str] = {RecordType.BUILDING: "building_id", RecordType.PERSON: "person_id"}
-_EMPLOYMENT_FIELD: dict[str, str] = {RecordType.PERSON: "person_id", RecordType.ORGANISATION: "organisation_id"}
+_EMPLOYMENT_FIELD: dict[str, str] = {
+    RecordType.PERSON: "person_id",
+    RecordType.ORGANISATION: "organisation_id",
+}
 
 
 def _residence_field(record_type: str) -> str | None:
