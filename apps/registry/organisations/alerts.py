@@ -10,6 +10,7 @@ it. An alert reveals the person's tag, so raising it writes the access log for t
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import F, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
@@ -80,13 +81,14 @@ def watch_rule_update(
     return rule
 
 
-def _rules_for(*, tags: list[str], grid: TerritoryNode, kind: str) -> list[WatchRule]:
-    """Active rules of ``kind`` watching one of ``tags`` whose territory holds ``grid`` (one query)."""
-    ancestors = [code for code in grid.path.split("/") if code]
+def _rules_for(*, tags: list[str], grid_id: Any, kind: str) -> list[WatchRule]:
+    """Active rules of ``kind`` watching one of ``tags`` whose territory holds the grid: one query (a node holds
+    the grid when the grid's path starts with the node's)."""
+    grid_path = TerritoryNode.objects.filter(pk=grid_id).values("path")[:1]
     return list(
-        WatchRule.objects.filter(
-            is_active=True, kinds__contains=[kind], tags__overlap=list(tags), nodes__code__in=ancestors
-        )
+        WatchRule.objects.filter(is_active=True, kinds__contains=[kind], tags__overlap=list(tags))
+        .annotate(grid_path=Subquery(grid_path))
+        .filter(grid_path__startswith=F("nodes__path"))
         .distinct()
         .order_by("pk")
     )
@@ -104,7 +106,7 @@ RETURNING id
 
 
 def _insert_once(
-    rows: list[tuple[Any, Any, Any]], *, kind: str, residence: Residence, grid: Any, now: Any
+    rows: list[tuple[Any, Any, Any]], *, kind: str, residence: Residence, grid_id: Any, now: Any
 ) -> list[Any]:
     """Insert one alert per (id, rule, department) unless the rule already has one for this move: the ids
     inserted now. A concurrent insert of the same alert waits on the unique index and then inserts nothing."""
@@ -113,7 +115,7 @@ def _insert_once(
             _INSERT,
             {
                 "now": now, "kind": kind, "person": residence.person_id, "residence": residence.pk,
-                "building": residence.building_id, "grid": grid.pk, "ids": [r[0] for r in rows],
+                "building": residence.building_id, "grid": grid_id, "ids": [r[0] for r in rows],
                 "rules": [r[1] for r in rows], "departments": [r[2] for r in rows],
             },
         )  # fmt: skip
@@ -129,8 +131,7 @@ def alerts_raise(*, residence: Residence, kind: str) -> list[Alert]:
     person, building = residence.person, residence.building
     if not person.tags or building.grid_id is None:
         return []
-    grid = TerritoryNode.objects.only("id", "path", "code").get(pk=building.grid_id)
-    rules = _rules_for(tags=person.tags, grid=grid, kind=kind)
+    rules = _rules_for(tags=person.tags, grid_id=building.grid_id, kind=kind)
     if not rules:
         return []
     now = timezone.now()
@@ -138,7 +139,7 @@ def alerts_raise(*, residence: Residence, kind: str) -> list[Alert]:
         [(uuid7(), rule.pk, rule.department_id) for rule in rules],
         kind=kind,
         residence=residence,
-        grid=grid,
+        grid_id=building.grid_id,
         now=now,
     )
     fresh = list(Alert.objects.filter(pk__in=fresh_ids).select_related("rule"))
