@@ -199,3 +199,23 @@ def test_two_concurrent_arrivals_raise_one_alert(rule: Any, watched: tuple[Any, 
         thread.join()
     assert sorted(results) == [0, 1]
     assert Alert.objects.count() == 1
+
+
+def test_the_watched_tag_reaches_no_party_without_the_grant(
+    rule: Any, watched: tuple[Any, Any], department: Callable[..., Any], api_key_of: Callable[..., Any],
+    api_client: Callable[[Any], APIClient], worker_of: Callable[..., Any], make_user: Callable[..., Any],
+) -> None:  # fmt: skip
+    person, building = watched
+    residence_collect(person=person, building=building, room="302", relation="tenant")
+    alert = Alert.objects.get()
+    outsiders = [
+        api_client(api_key_of(department(code="HC-MZ-T2"))[1]),
+        api_client(worker_of("HC-SY-HH-01")),
+        api_client(make_user("department_staff")),
+    ]
+    paths = ["/api/v1/alerts/", f"/api/v1/alerts/{alert.pk}/", "/api/v1/watch-rules/", f"/api/v1/watch-rules/{rule.pk}/",
+             f"/api/v1/people/{person.pk}/", "/api/v1/people/"]  # fmt: skip
+    for client in outsiders:
+        for path in paths:
+            body = client.get(path).content.decode()
+            assert WATCHED not in body and rule.name not in body, (path, body)

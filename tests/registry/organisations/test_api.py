@@ -125,3 +125,8 @@ def test_employments(client: APIClient, collect_person: Callable[..., Any]) -> N
         format="json",
     )
     assert unknown.status_code == 400 and "organisation_id" in unknown.json()["errors"]
+
+
+def test_credit_code_errors_are_in_chinese_by_default(client: APIClient) -> None:
+    response = post_org(client, credit_code="91350100M000100Y44")
+    assert "统一社会信用代码的校验码错误" in response.json()["errors"]["credit_code"][0]
