@@ -130,3 +130,19 @@ def test_employments(client: APIClient, collect_person: Callable[..., Any]) -> N
 def test_credit_code_errors_are_in_chinese_by_default(client: APIClient) -> None:
     response = post_org(client, credit_code="91350100M000100Y44")
     assert "统一社会信用代码的校验码错误" in response.json()["errors"]["credit_code"][0]
+
+
+def test_update_to_a_code_another_organisation_holds_is_refused(client: APIClient) -> None:
+    post_org(client, name="甲店", credit_code=credit_code("MA2XN2JX"))
+    other = post_org(client, shifted(XA, north_m=500), name="乙店").json()["id"]
+    response = client.patch(
+        f"/api/v1/organisations/{other}/", {"credit_code": credit_code("MA2XN2JX")}, format="json",
+        HTTP_IF_MATCH='"1"',
+    )  # fmt: skip
+    assert response.status_code == 400 and "credit_code" in response.json()["errors"]
+    assert client.patch(
+        f"/api/v1/organisations/{other}/",
+        {"credit_code": credit_code("MA31ABCD")},
+        format="json",
+        HTTP_IF_MATCH='"1"',
+    ).json()["credit_code"] == credit_code("MA31ABCD")

@@ -190,3 +190,17 @@ def test_employment_of_the_same_pair_is_updated_not_duplicated(
         created and not created_again and again.pk == first.pk and again.role == "店长" and again.version == 2
     )
     assert JournalEntry.objects.filter(record_type="employment", record_id=first.pk).count() == 2
+
+
+def test_collection_costs_a_bounded_number_of_queries(
+    collect_org: Collect, collect_building: Collect, django_assert_max_num_queries: Any
+) -> None:
+    building = collect_building().record
+    for n in range(30):  # a dense street: candidates do not add queries
+        collect_org(name=f"店铺{n}号", point=shifted(XA, east_m=n))
+    with django_assert_max_num_queries(11):
+        created = collect_org(name="新店", building_id=str(building.pk), credit_code=credit_code())
+    assert created.created
+    with django_assert_max_num_queries(14):
+        merged = collect_org(name="新店", building_id=str(building.pk), credit_code=credit_code())
+    assert merged.outcome == "merged"
