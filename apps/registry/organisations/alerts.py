@@ -188,3 +188,25 @@ def alert_acknowledge(*, alert: Alert, principal: Any) -> Alert:
         ]
     )
     return alert
+
+
+# The Standard Webhooks event type of each alert kind (the sharing fan-out sends alerts as it sends notices).
+WEBHOOK_EVENT_TYPES = {AlertKind.ARRIVAL: "person.arrived", AlertKind.DEPARTURE: "person.left"}
+
+
+def alert_payload(alert: Alert) -> dict[str, Any]:
+    """What a department's webhook receives of an alert (the same fields as the REST representation)."""
+    return {
+        "alert_id": str(alert.pk), "rule": str(alert.rule_id), "kind": alert.kind, "person_id": str(alert.person_id),
+        "building_id": str(alert.building_id), "residence_id": str(alert.residence_id), "grid_id": str(alert.grid_id),
+        "at": alert.at.isoformat(), "status": alert.status,
+    }  # fmt: skip
+
+
+def alerts_to_fan_out(*, limit: int) -> list[Alert]:
+    """The oldest alerts not yet made into webhook deliveries (lock them with the fan-out's transaction)."""
+    return list(
+        Alert.objects.filter(fanned_out_at__isnull=True)
+        .select_for_update(skip_locked=True)
+        .order_by("created_at")[:limit]
+    )

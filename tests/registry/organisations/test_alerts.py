@@ -219,3 +219,13 @@ def test_the_watched_tag_reaches_no_party_without_the_grant(
         for path in paths:
             body = client.get(path).content.decode()
             assert WATCHED not in body and rule.name not in body, (path, body)
+
+
+def test_alerts_wait_for_webhook_fan_out_with_their_payload(rule: Any, watched: tuple[Any, Any]) -> None:
+    from apps.registry.organisations.alerts import WEBHOOK_EVENT_TYPES, alert_payload, alerts_to_fan_out
+
+    person, building = watched
+    residence_collect(person=person, building=building, room="302", relation="tenant")
+    (alert,) = alerts_to_fan_out(limit=10)
+    assert WEBHOOK_EVENT_TYPES[alert.kind] == "person.arrived"
+    assert alert_payload(alert)["person_id"] == str(person.pk) and alert_payload(alert)["kind"] == "arrival"
