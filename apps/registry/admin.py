@@ -144,3 +144,6 @@ class MergeEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
         for event in queryset.filter(undone_at__isnull=True).order_by("-created_at"):
             record_unmerge(event=event, actor=request.user)
         messages.success(request, _("Undone."))
+
+
+from .organisations import admin as organisations_admin  # noqa: E402, F401 - registers its screens

@@ -34,3 +34,18 @@ class RegistryConfig(AppConfig):
         visibility_register(MergeEvent, scope=selectors.merges_for)
         register_change_sources()
         visibility_register(Observation, scope=selectors.observations_for)
+        self._register_organisations()
+
+    def _register_organisations(self) -> None:
+        from apps.core.visibility import visibility_register
+        from apps.registry.models import RecordType
+        from apps.registry.organisations import selectors
+        from apps.registry.organisations.models import Alert, Employment, Organisation, WatchRule
+        from apps.registry.selectors import alias_resolver
+
+        visibility_register(
+            Organisation, scope=selectors.organisations_for, resolve=alias_resolver(RecordType.ORGANISATION)
+        )
+        visibility_register(Employment, scope=selectors.employments_for)
+        visibility_register(WatchRule, scope=selectors.watch_rules_for)
+        visibility_register(Alert, scope=selectors.alerts_for)

@@ -20,6 +20,8 @@ class RecordType(models.TextChoices):
     BUILDING = "building", _("building")
     PERSON = "person", _("person")
     RESIDENCE = "residence", _("residence")
+    ORGANISATION = "organisation", _("organisation")
+    EMPLOYMENT = "employment", _("employment")
 
 
 class BuildingUse(models.TextChoices):
@@ -307,6 +309,9 @@ class MergeEvent(BaseModel):
 MERGEABLE_CHOICES = [
     (RecordType.BUILDING.value, RecordType.BUILDING.label),
     (RecordType.PERSON.value, RecordType.PERSON.label),
+    (RecordType.ORGANISATION.value, RecordType.ORGANISATION.label),
 ]
 # The personal numbers a person may carry → the prefix of their columns (``<prefix>_sealed``, ``<prefix>_index``).
 NUMBER_COLUMNS: dict[str, str] = {"id_number": "id_number", "phone": "phone", "passport_number": "passport"}
+
+from .organisations.models import *  # noqa: E402, F403 - organisations, employments, watch rules, alerts

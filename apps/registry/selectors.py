@@ -17,6 +17,7 @@ from apps.territory.models import Level, TerritoryNode
 from apps.territory.selectors import node_scope_q
 
 from .models import Building, MergeEvent, Observation, Person, RecordAlias, Residence, ReviewItem
+from .organisations.selectors import organisations_for
 
 
 def _grid_scope(user: Principal, prefix: str = "grid__") -> Q:
@@ -55,7 +56,11 @@ def merges_for(user: Principal) -> QuerySet[MergeEvent]:
     """Merges whose surviving record the caller may see (dispatchers: their territory)."""
     if role_of(user) not in {"admin", "dispatcher"}:
         return MergeEvent.objects.none()
-    survivors = buildings_for(user).values("pk").union(people_for(user).values("pk"), all=True)
+    survivors = (
+        buildings_for(user)
+        .values("pk")
+        .union(people_for(user).values("pk"), organisations_for(user).values("pk"), all=True)
+    )
     return MergeEvent.objects.filter(survivor_id__in=survivors).select_related("actor")
 
 

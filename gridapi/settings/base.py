@@ -269,6 +269,12 @@ SPECTACULAR_SETTINGS = {
         "TerritoryLevelEnum": "apps.territory.models.Level",
         "RecordTypeEnum": "apps.registry.models.RecordType",
         "MergeableRecordTypeEnum": "apps.registry.models.MERGEABLE_CHOICES",
+        "SharedRecordTypeEnum": "apps.sharing.models.RECORD_TYPES",
+        "PersonTagEnum": "apps.registry.models.PersonTag",
+        "OrganisationKindEnum": "apps.registry.organisations.models.OrganisationKind",
+        "OrganisationStatusEnum": "apps.registry.organisations.models.OrganisationStatus",
+        "OrganisationTagEnum": "apps.registry.organisations.models.OrganisationTag",
+        "AlertKindEnum": "apps.registry.organisations.models.AlertKind",
         "HandlingLevelEnum": "apps.departments.models.DepartmentLevel",
         "EventReportOutcomeEnum": "apps.events.api.serializers.REPORT_OUTCOMES",
     },
@@ -303,6 +309,21 @@ GRIDAPI_MATCH_BUILDING_AUTO = env.float("GRIDAPI_MATCH_BUILDING_AUTO", default=0
 GRIDAPI_MATCH_BUILDING_REVIEW = env.float("GRIDAPI_MATCH_BUILDING_REVIEW", default=0.45)
 GRIDAPI_MATCH_PERSON_AUTO = env.float("GRIDAPI_MATCH_PERSON_AUTO", default=0.9)
 GRIDAPI_MATCH_PERSON_REVIEW = env.float("GRIDAPI_MATCH_PERSON_REVIEW", default=0.5)
+GRIDAPI_MATCH_ORGANISATION_AUTO = env.float("GRIDAPI_MATCH_ORGANISATION_AUTO", default=0.85)
+GRIDAPI_MATCH_ORGANISATION_REVIEW = env.float("GRIDAPI_MATCH_ORGANISATION_REVIEW", default=0.5)
+# 九小场所 (small shops, restaurants, hotels, workshops … that make most fire events): an organisation is tagged
+# nine_small when every measure it gives is at most these. Defaults are the values commonly found in local
+# definitions (floor area under 300 m², small hotels under 50 beds, small restaurants under 100 seats, small
+# workshops under 30 staff); cities define 九小场所 by their own rules, so each deployment sets its own.
+# Place names written without their suffix at the start of organisations' names (厦门…), dropped when matching.
+GRIDAPI_ORGANISATION_PLACE_NAMES = env.list(
+    "GRIDAPI_ORGANISATION_PLACE_NAMES",
+    default=["中国", "福建", "厦门", "海沧", "思明", "湖里", "集美", "同安", "翔安"],
+)
+GRIDAPI_NINE_SMALL_MAX_AREA_M2 = env.float("GRIDAPI_NINE_SMALL_MAX_AREA_M2", default=300.0)
+GRIDAPI_NINE_SMALL_MAX_BEDS = env.int("GRIDAPI_NINE_SMALL_MAX_BEDS", default=50)
+GRIDAPI_NINE_SMALL_MAX_SEATS = env.int("GRIDAPI_NINE_SMALL_MAX_SEATS", default=100)
+GRIDAPI_NINE_SMALL_MAX_STAFF = env.int("GRIDAPI_NINE_SMALL_MAX_STAFF", default=30)
 
 # Events: points closer than this to a boundary between grids go to triage instead of guessing; an overdue
 # event escalates one level up after this many business hours without a reaction.

@@ -9,4 +9,6 @@ router.register("residences", ResidenceViewSet, basename="residence")
 router.register("registry/reviews", ReviewItemViewSet, basename="review-item")
 router.register("registry/merges", MergeViewSet, basename="merge")
 
-urlpatterns = router.urls
+from ..organisations.api.urls import urlpatterns as organisation_urls  # noqa: E402
+
+urlpatterns = router.urls + organisation_urls

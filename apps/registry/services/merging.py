@@ -21,8 +21,10 @@ from apps.territory.selectors import grids_visible_to
 from ..matching import Match
 from ..models import (
     Building,
+    Employment,
     MergeEvent,
     Observation,
+    Organisation,
     Outcome,
     Person,
     RecordAlias,
@@ -43,7 +45,9 @@ from .common import (
     snapshot,
 )
 
-MODELS: dict[str, Any] = {RecordType.BUILDING: Building, RecordType.PERSON: Person}
+MODELS: dict[str, Any] = {
+    RecordType.BUILDING: Building, RecordType.PERSON: Person, RecordType.ORGANISATION: Organisation,
+}  # fmt: skip
 # Fields a merge may fill in on the survivor (never its identity: address, name, location).
 FILLABLE: dict[str, list[str]] = {
     RecordType.BUILDING: ["address_code", "name", "use", "floors", "footprint", "landlord_id"],
@@ -51,14 +55,35 @@ FILLABLE: dict[str, list[str]] = {
         "gender", "birth_date", "id_number_sealed", "id_number_index", "phone_sealed", "phone_index",
         "passport_sealed", "passport_index", "pii_key_id", "household_type", "tags",
     ],
+    RecordType.ORGANISATION: [
+        "credit_code", "code_unverified", "code_key", "kind", "industry", "building_id", "room", "floor",
+        "legal_rep_name", "legal_rep_id_number_sealed", "legal_rep_id_number_index", "phone_sealed", "phone_index",
+        "pii_key_id", "area_m2", "staff", "beds", "seats", "tags",
+    ],
 }  # fmt: skip
+# Sealed personal numbers (``<name>_sealed`` + ``<name>_index``) of each record type, compared by blind index.
+SEALED_NUMBERS: dict[str, tuple[str, ...]] = {
+    RecordType.PERSON: ("id_number", "phone", "passport"),
+    RecordType.ORGANISATION: ("legal_rep_id_number", "phone"),
+}
 SNAPSHOT_EXTRA = ["alternatives"]
 # What a person's move (collected in another grid than theirs, by that grid's worker) changes; undone with it.
 MOVED_FIELDS = ["location", "cell", "grid_id"]
 
 
-def _residence_field(record_type: str) -> str:
-    return "building_id" if record_type == RecordType.BUILDING else "person_id"
+_RESIDENCE_FIELD: dict[str, str] = {RecordType.BUILDING: "building_id", RecordType.PERSON: "person_id"}
+_EMPLOYMENT_FIELD: dict[str, str] = {
+    RecordType.PERSON: "person_id",
+    RecordType.ORGANISATION: "organisation_id",
+}
+
+
+def _residence_field(record_type: str) -> str | None:
+    return _RESIDENCE_FIELD.get(record_type)
+
+
+def _employment_field(record_type: str) -> str | None:
+    return _EMPLOYMENT_FIELD.get(record_type)
 
 
 def _fill(record_type: str, survivor: Any, incoming: dict[str, Any], ref: str) -> list[str]:
@@ -70,9 +95,9 @@ def _fill(record_type: str, survivor: Any, incoming: dict[str, Any], ref: str) -
     values = {name: incoming.get(name) for name in FILLABLE[record_type]}
     changed: list[str] = []
     alternatives: dict[str, Any] = dict(survivor.alternatives or {})
-    if record_type == RecordType.PERSON:
+    if record_type in SEALED_NUMBERS:
         values.pop("pii_key_id")
-        for number in ("id_number", "phone", "passport"):
+        for number in SEALED_NUMBERS[record_type]:
             index, sealed = values.pop(f"{number}_index"), values.pop(f"{number}_sealed")
             current = getattr(survivor, f"{number}_index")
             if index and not current:
@@ -195,6 +220,36 @@ def absorb(
     )  # fmt: skip
 
 
+def _move_employments(
+    record_type: str, merged_id: Any, target_id: Any, only: list[str] | None = None
+) -> list[str]:
+    """Employments of ``merged_id`` (or exactly ``only``) moved to ``target_id``, journalled; their ids."""
+    field = _employment_field(record_type)
+    if field is None:
+        return []
+    rows = (
+        Employment.objects.filter(pk__in=only)
+        if only is not None
+        else Employment.objects.filter(**{field: merged_id})
+    )
+    moved = []
+    for employment in rows.select_related("organisation"):
+        setattr(employment, field, target_id)
+        employment.version += 1
+        employment.save(update_fields=[field, "version", "updated_at"])
+        grid_id = (
+            Organisation.objects.filter(pk=employment.organisation_id)
+            .values_list("grid_id", flat=True)
+            .first()
+        )
+        journal_record(
+            record_type=RecordType.EMPLOYMENT, record_id=employment.pk, change=Change.UPDATED,
+            version=employment.version, grid_id=grid_id, fields=[field],
+        )  # fmt: skip
+        moved.append(str(employment.pk))
+    return moved
+
+
 def _journal_residences(residence_ids: list[str], actor: Any) -> None:
     """Moved residences changed hands: one entry each (their number is bounded by one person's or building's)."""
     for residence in Residence.objects.filter(pk__in=residence_ids).select_related("building"):
@@ -247,9 +302,17 @@ def record_merge(
         raise ValidationError(
             {"merged_id": [_("Two people with different valid ID numbers are never merged.")]}
         )
+    if (
+        record_type == RecordType.ORGANISATION
+        and survivor.code_key
+        and merged.code_key not in ("", survivor.code_key)
+    ):
+        raise ValidationError(
+            {"merged_id": [_("Two organisations with different credit codes are never merged.")]}
+        )
     before_survivor = snapshot(survivor, FILLABLE[record_type] + SNAPSHOT_EXTRA)
     incoming = {name: getattr(merged, name) for name in FILLABLE[record_type]}
-    if record_type == RecordType.PERSON:
+    if record_type in SEALED_NUMBERS:
         incoming["tags"] = list(merged.tags or [])
     filled = _fill(record_type, survivor, incoming, f"record:{merged.pk}")
 
@@ -261,11 +324,17 @@ def record_merge(
     ]
     Observation.objects.filter(pk__in=observations).update(record_id=survivor.pk)
     residence_field = _residence_field(record_type)
-    residences = [
-        str(pk)
-        for pk in Residence.objects.filter(**{residence_field: merged.pk}).values_list("pk", flat=True)
-    ]
-    Residence.objects.filter(pk__in=residences).update(**{residence_field: survivor.pk})
+    residences = (
+        [
+            str(pk)
+            for pk in Residence.objects.filter(**{residence_field: merged.pk}).values_list("pk", flat=True)
+        ]
+        if residence_field
+        else []
+    )
+    if residence_field:
+        Residence.objects.filter(pk__in=residences).update(**{residence_field: survivor.pk})
+    employments = _move_employments(record_type, merged.pk, survivor.pk)
     aliases = [
         str(pk) for pk in RecordAlias.objects.filter(canonical_id=merged.pk).values_list("alias", flat=True)
     ]
@@ -303,6 +372,7 @@ def record_merge(
                 "residences": residences,
                 "aliases": aliases,
                 "landlord_of": landlord_of,
+                "employments": employments,
             }
         ),
     )
@@ -346,9 +416,10 @@ def record_unmerge(*, event: MergeEvent, actor: Any) -> tuple[Any, Any]:
     )  # fmt: skip
 
     Observation.objects.filter(pk__in=state["observations"]).update(record_id=merged.pk)
-    Residence.objects.filter(pk__in=state["residences"]).update(
-        **{_residence_field(event.record_type): merged.pk}
-    )
+    if residence_field := _residence_field(event.record_type):
+        Residence.objects.filter(pk__in=state["residences"]).update(**{residence_field: merged.pk})
+    if state.get("employments"):
+        _move_employments(event.record_type, None, merged.pk, only=state["employments"])
     RecordAlias.objects.filter(alias__in=state["aliases"]).update(canonical_id=merged.pk)
     if state["landlord_of"]:
         Building.objects.filter(pk__in=state["landlord_of"]).update(landlord_id=merged.pk)
@@ -359,7 +430,9 @@ def record_unmerge(*, event: MergeEvent, actor: Any) -> tuple[Any, Any]:
 
 
 # The keys that decide alone, one canonical record each (unique constraints of the models).
-_DECIDING_KEY: dict[str, str] = {RecordType.PERSON: "id_number_index", RecordType.BUILDING: "address_code"}
+_DECIDING_KEY: dict[str, str] = {
+    RecordType.PERSON: "id_number_index", RecordType.BUILDING: "address_code", RecordType.ORGANISATION: "code_key",
+}  # fmt: skip
 
 
 def _key_held(record_type: str, merged: Any, survivor: Any) -> bool:

@@ -12,6 +12,7 @@ from apps.journal.models import Change
 from apps.journal.services import journal_record
 
 from ..models import RecordType, Residence
+from ..organisations.alerts import alerts_on_residence
 
 
 @transaction.atomic
@@ -42,11 +43,13 @@ def residence_collect(
             existing.version += 1
             existing.save()
             _journal(existing, Change.UPDATED, building.grid_id)
+            alerts_on_residence(residence=existing, created=False, ended=until is not None)
         return existing, False
     residence = Residence.objects.create(
         person=person, building=building, room=room, relation=relation, since=since, until=until
     )
     _journal(residence, Change.CREATED, building.grid_id)
+    alerts_on_residence(residence=residence, created=True, ended=False)
     return residence, True
 
 
@@ -64,6 +67,7 @@ def residence_end(*, residence: Residence, until: dt.date) -> Residence:
     residence.version += 1
     residence.save(update_fields=["until", "version", "updated_at"])
     _journal(residence, Change.UPDATED, residence.building.grid_id, fields=["until"])
+    alerts_on_residence(residence=residence, created=False, ended=True)
     return residence
 
 
@@ -90,6 +94,9 @@ def residence_update(*, residence: Residence, changes: dict[str, Any]) -> Reside
     residence.version += 1
     residence.save(update_fields=[*changed, "version", "updated_at"])
     _journal(residence, Change.UPDATED, residence.building.grid_id, fields=changed)
+    alerts_on_residence(
+        residence=residence, created=False, ended="until" in changed and residence.until is not None
+    )
     return residence
 
 
