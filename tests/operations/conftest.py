@@ -1,0 +1,37 @@
+"""Fixtures of the operations tests: a worker of 新垵村 grid 01 and tracks crafted inside it."""
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+# 新垵村 grid 01 (HC-XY-XA-01) spans lon 118.020–118.02667, lat 24.48–24.52.
+ORIGIN = (118.0225, 24.4850)
+START = dt.datetime(2026, 11, 16, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+METRES_PER_DEG_LAT = 110_950.0
+METRES_PER_DEG_LON = 111_320.0 * math.cos(math.radians(ORIGIN[1]))
+
+
+def offset(lon: float, lat: float, east_m: float, north_m: float) -> tuple[float, float]:
+    return lon + east_m / METRES_PER_DEG_LON, lat + north_m / METRES_PER_DEG_LAT
+
+
+def walk(n: int, *, step_s: float = 5.0, speed: float = 1.2, origin: tuple[float, float] = ORIGIN,
+         start_seq: int = 0, **overrides: Any) -> list[dict[str, Any]]:  # fmt: skip
+    """A zig-zag walk north through the grid at ``speed`` m/s, one fix per ``step_s`` seconds."""
+    points = []
+    for i in range(start_seq, start_seq + n):
+        north = i * step_s * speed
+        east = 150 * math.sin(i / 40)  # a gentle meander: the simplification has something to keep
+        lon, lat = offset(*origin, east, north % 4000)
+        points.append({"seq": i, "t": (START + dt.timedelta(seconds=i * step_s)).isoformat(), "lon": lon,
+                       "lat": lat, "accuracy_m": 6.0, "speed_mps": speed, "provider": "gps", "mock": False,
+                       **overrides})  # fmt: skip
+    return points
+
+
+@pytest.fixture
+def worker(worker_of: Callable[..., Any]) -> Any:
+    return worker_of("HC-XY-XA-01")
