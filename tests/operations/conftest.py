@@ -19,17 +19,27 @@ def offset(lon: float, lat: float, east_m: float, north_m: float) -> tuple[float
 
 
 def walk(n: int, *, step_s: float = 5.0, speed: float = 1.2, origin: tuple[float, float] = ORIGIN,
-         start_seq: int = 0, **overrides: Any) -> list[dict[str, Any]]:  # fmt: skip
+         start_seq: int = 0, meander: float = 150.0, **overrides: Any) -> list[dict[str, Any]]:  # fmt: skip
     """A zig-zag walk north through the grid at ``speed`` m/s, one fix per ``step_s`` seconds."""
     points = []
     for i in range(start_seq, start_seq + n):
         north = i * step_s * speed
-        east = 150 * math.sin(i / 40)  # a gentle meander: the simplification has something to keep
+        east = meander * math.sin(i / 40)  # a gentle meander: the simplification has something to keep
         lon, lat = offset(*origin, east, north % 4000)
         points.append({"seq": i, "t": (START + dt.timedelta(seconds=i * step_s)).isoformat(), "lon": lon,
                        "lat": lat, "accuracy_m": 6.0, "speed_mps": speed, "provider": "gps", "mock": False,
                        **overrides})  # fmt: skip
     return points
+
+
+def send(worker: Any, patrol_id: Any, points: list[dict[str, Any]], *, op: str = "update", **data: Any) -> Any:
+    """One patrol mutation through the service the push calls."""
+    from apps.operations.services import patrol_apply
+
+    body = {"points": points, **data}
+    if op == "create":
+        body.setdefault("started_at", START.isoformat())
+    return patrol_apply(principal=worker, record_id=patrol_id, op=op, data=body)
 
 
 @pytest.fixture
