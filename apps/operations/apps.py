@@ -12,6 +12,9 @@ class OperationsConfig(AppConfig):
         from apps.operations import selectors
         from apps.operations.models import CheckIn, Patrol, PatrolPoint, ScheduleRule, Task, TaskNotice, Visit
 
+        from apps.operations.subjects import register_registry_subjects
+
+        register_registry_subjects()
         visibility_register(Patrol, scope=selectors.patrols_for)
         visibility_register(PatrolPoint, scope=selectors.patrol_points_for)
         visibility_register(CheckIn, scope=selectors.checkins_for)

@@ -45,3 +45,31 @@ def send(worker: Any, patrol_id: Any, points: list[dict[str, Any]], *, op: str =
 @pytest.fixture
 def worker(worker_of: Callable[..., Any]) -> Any:
     return worker_of("HC-XY-XA-01")
+
+
+@pytest.fixture
+def person_in(territory: Any) -> Callable[..., Any]:
+    """A canonical person living in a grid, with tags."""
+    from django.contrib.gis.geos import Point
+
+    from apps.registry.models import Person
+
+    def make(code: str = "HC-XY-XA-01", tags: list[str] | None = None, name: str = "林阿婆") -> Any:
+        return Person.objects.create(name=name, name_key="lin a po", grid=territory[code], tags=tags or [],
+                                     location=Point(*ORIGIN, srid=4326))  # fmt: skip
+
+    return make
+
+
+@pytest.fixture
+def building_in(territory: Any) -> Callable[..., Any]:
+    """A canonical building in a grid."""
+    from django.contrib.gis.geos import Point
+
+    from apps.registry.models import Building
+
+    def make(code: str = "HC-XY-XA-01", use: str = "rental", at: tuple[float, float] = ORIGIN) -> Any:
+        return Building.objects.create(address="新垵村1号", address_norm="新垵村1号", grid=territory[code], use=use,
+                                       location=Point(*at, srid=4326))  # fmt: skip
+
+    return make
