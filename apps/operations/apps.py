@@ -11,7 +11,6 @@ class OperationsConfig(AppConfig):
         from apps.core.visibility import visibility_register
         from apps.operations import selectors
         from apps.operations.models import CheckIn, Patrol, PatrolPoint, ScheduleRule, Task, TaskNotice, Visit
-
         from apps.operations.subjects import register_registry_subjects
 
         register_registry_subjects()

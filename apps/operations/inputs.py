@@ -153,7 +153,9 @@ class CheckInDataSerializer(serializers.Serializer[Any]):
     t = serializers.DateTimeField()
     lon = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True, default=None)
     lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True, default=None)
-    accuracy_m = serializers.FloatField(min_value=0, max_value=100_000, required=False, allow_null=True, default=None)
+    accuracy_m = serializers.FloatField(
+        min_value=0, max_value=100_000, required=False, allow_null=True, default=None
+    )
     method = serializers.ChoiceField(choices=CheckMethod.choices)
     photo = serializers.RegexField(SHA256, required=False, allow_blank=True, default="")
 
@@ -161,7 +163,9 @@ class CheckInDataSerializer(serializers.Serializer[Any]):
         if (attrs["lon"] is None) != (attrs["lat"] is None):
             raise serializers.ValidationError({"lat": [_("Give both longitude and latitude, or neither.")]})
         if attrs["lon"] is not None:
-            attrs["lon"], attrs["lat"] = to_wgs84(attrs["lon"], attrs["lat"], self.context.get("crs", Crs.WGS84))
+            attrs["lon"], attrs["lat"] = to_wgs84(
+                attrs["lon"], attrs["lat"], self.context.get("crs", Crs.WGS84)
+            )
         if attrs["method"] == CheckMethod.GPS and attrs["lon"] is None:
             raise serializers.ValidationError({"lon": [_("A GPS check-in needs its position.")]})
         if attrs["method"] == CheckMethod.PHOTO and not attrs["photo"]:
@@ -198,7 +202,9 @@ class VisitDataSerializer(serializers.Serializer[Any]):
     building_id = serializers.UUIDField(required=False, allow_null=True, default=None)
     room = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     organisation_id = serializers.UUIDField(required=False, allow_null=True, default=None)
-    person_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=50, default=list)
+    person_ids = serializers.ListField(
+        child=serializers.UUIDField(), required=False, max_length=50, default=list
+    )
     started_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     outcome = serializers.ChoiceField(choices=VisitOutcome.choices)
@@ -207,7 +213,9 @@ class VisitDataSerializer(serializers.Serializer[Any]):
         child=serializers.RegexField(SHA256), required=False, max_length=20, default=list
     )
     task_id = serializers.UUIDField(required=False, allow_null=True, default=None)
-    event_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=20, default=list)
+    event_ids = serializers.ListField(
+        child=serializers.UUIDField(), required=False, max_length=20, default=list
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         started, ended = attrs.get("started_at"), attrs.get("ended_at")

@@ -1,8 +1,13 @@
 """Reads of operations: what each caller may see of patrols, points, check-ins, visits and tasks."""
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from apps.core.permissions import role_of
 from apps.core.principals import Principal
@@ -85,3 +90,64 @@ def schedule_rules_for(principal: Principal | Any) -> QuerySet[ScheduleRule]:
     if role_of(principal) not in {"admin", "dispatcher"}:
         return ScheduleRule.objects.none()
     return ScheduleRule.objects.all()
+
+
+def patrol_track_points(patrol_id: Any, *, raw: bool = False) -> list[tuple[float, float, float]]:
+    """(lon, lat, epoch seconds) of the derived track's vertices — or, with ``raw``, of every raw fix in seq order."""
+    if raw:
+        sql = ("SELECT lon, lat, extract(epoch FROM t)::float8 FROM operations_patrolfix WHERE patrol_id = %s "
+               "ORDER BY seq")  # fmt: skip
+    else:
+        sql = ("SELECT ST_X(d.geom), ST_Y(d.geom), ST_M(d.geom) FROM operations_patrol p, "
+               "ST_DumpPoints(p.track) d WHERE p.id = %s ORDER BY d.path")  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [patrol_id])
+        return [(float(x), float(y), float(m)) for x, y, m in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class MissedCheck:
+    """A window of a point's schedule that passed without a counted check-in (漏巡)."""
+
+    point_id: Any
+    name: str
+    grid_code: str
+    window_start: dt.datetime
+    window_end: dt.datetime
+
+
+MISSED_SQL = """
+SELECT p.id, p.name, g.code, w.start AT TIME ZONE %(zone)s, (w.start + s.step) AT TIME ZONE %(zone)s
+FROM operations_patrolpoint p
+JOIN territory_territorynode g ON g.id = p.grid_id
+CROSS JOIN LATERAL (SELECT CASE p.schedule WHEN 'daily' THEN 'day' WHEN 'weekly' THEN 'week' ELSE 'month' END
+                    AS unit) u
+CROSS JOIN LATERAL (SELECT ('1 ' || u.unit)::interval AS step) s
+CROSS JOIN LATERAL generate_series(
+    greatest(date_trunc(u.unit, %(since)s::timestamp), date_trunc(u.unit, p.created_at AT TIME ZONE %(zone)s)),
+    %(until)s::timestamp, s.step) AS w(start)
+WHERE p.id = ANY(%(points)s::uuid[]) AND p.active AND p.schedule <> 'none'
+  AND w.start + s.step <= %(now)s::timestamp
+  AND NOT EXISTS (
+      SELECT 1 FROM operations_checkin c
+      WHERE c.point_id = p.id AND c.counted
+        AND c.t >= w.start AT TIME ZONE %(zone)s AND c.t < (w.start + s.step) AT TIME ZONE %(zone)s)
+ORDER BY w.start, g.code, p.name
+LIMIT %(limit)s
+"""
+
+
+def missed_checks(
+    principal: Principal | Any, *, since: dt.date, until: dt.date, limit: int = 1000
+) -> list[MissedCheck]:
+    """Windows (days, weeks from Monday, months; Asia/Shanghai) between ``since`` and ``until`` that ended
+    without a counted check-in at a scheduled point the caller may see — one query for all points."""
+    points = [str(pk) for pk in patrol_points_for(principal).values_list("pk", flat=True)]
+    if not points:
+        return []
+    zone = settings.TIME_ZONE
+    now = timezone.localtime().replace(tzinfo=None)
+    params = {"zone": zone, "since": since, "until": until, "now": now, "points": points, "limit": limit}
+    with connection.cursor() as cursor:
+        cursor.execute(MISSED_SQL, params)
+        return [MissedCheck(*row) for row in cursor.fetchall()]

@@ -17,8 +17,8 @@ from .tasks import (
 from .visits import visit_apply, visits_access_log
 
 __all__ = [
-    "OverdueScan",
     "Outcome",
+    "OverdueScan",
     "checkins_record",
     "fixes_insert",
     "operations_periodic",

@@ -96,7 +96,9 @@ def _patrol_for_chunk(
     """The patrol, locked; made first if this is the first chunk to arrive (whichever one that is)."""
     created = False
     if "started_at" in values and not Patrol.objects.filter(pk=patrol_id).exists():
-        with bound_cursor() as cursor:  # two first chunks at once: one inserts, the other waits, then finds it
+        with (
+            bound_cursor() as cursor
+        ):  # two first chunks at once: one inserts, the other waits, then finds it
             cursor.execute(
                 "INSERT INTO operations_patrol (id, created_at, updated_at, version, worker_id, kind, started_at, "
                 "ended_at, note, device_id, fix_count, fixes_used, distance_m, moving_s, idle_s, inside_s, "

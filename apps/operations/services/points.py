@@ -28,14 +28,18 @@ def _grid(actor: Any, code: str) -> TerritoryNode:
 @transaction.atomic
 def patrol_point_create(*, actor: Principal | Any, grid_code: str, **fields: Any) -> PatrolPoint:
     grid = _grid(actor, grid_code)
-    point = PatrolPoint.objects.create(grid=grid, created_by=actor, **{k: fields[k] for k in EDITABLE if k in fields})
+    point = PatrolPoint.objects.create(
+        grid=grid, created_by=actor, **{k: fields[k] for k in EDITABLE if k in fields}
+    )
     journal_record(record_type=PATROL_POINT, record_id=point.pk, change=Change.CREATED, version=point.version,
                    grid_id=grid.pk, fields=sorted(fields), actor=actor)  # fmt: skip
     return point
 
 
 @transaction.atomic
-def patrol_point_update(*, point: PatrolPoint, actor: Principal | Any, changes: dict[str, Any]) -> PatrolPoint:
+def patrol_point_update(
+    *, point: PatrolPoint, actor: Principal | Any, changes: dict[str, Any]
+) -> PatrolPoint:
     point = PatrolPoint.objects.select_for_update().get(pk=point.pk)
     previous = point.grid_id
     if "grid_code" in changes:

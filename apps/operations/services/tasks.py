@@ -19,7 +19,7 @@ from apps.journal.services import journal_entry, journal_record
 
 from ..inputs import TaskDeviceUpdateSerializer
 from ..models import OPEN_TASK_STATUSES, Period, ScheduleRule, Task, TaskSource, TaskStatus, Visit
-from ..subjects import grid_of_subject, subject_kind
+from ..subjects import subject_kind
 from .common import Outcome, error_dict, validated
 
 TASK = "task"
@@ -42,7 +42,9 @@ def task_create(
     record = visible_get(subject.model, actor, subject_id)
     grid_id = getattr(record, "grid_id", None)
     if record is None or grid_id is None:
-        raise ValidationError({"subject_id": [_("No such record among those you may see, or it lies in no grid.")]})
+        raise ValidationError(
+            {"subject_id": [_("No such record among those you may see, or it lies in no grid.")]}
+        )
     task = Task.objects.create(
         kind=kind, title=title, due=due, subject_type=subject_type, subject_id=record.pk, grid_id=grid_id, note=note,
         source=TaskSource.DISPATCHER, created_by=actor,

@@ -116,7 +116,11 @@ def _grid_of(principal: Any, visit: Visit) -> uuid.UUID | None:
     if visit.task is not None:
         return visit.task.grid_id
     if visit.person_ids:
-        grid = Person.objects.filter(pk__in=visit.person_ids).exclude(grid=None).values_list("grid_id", flat=True)
+        grid = (
+            Person.objects.filter(pk__in=visit.person_ids)
+            .exclude(grid=None)
+            .values_list("grid_id", flat=True)
+        )
         if first := grid.first():
             return first
     return worker_grids(worker=principal).order_by("code").values_list("pk", flat=True).first()
@@ -133,7 +137,9 @@ def visits_access_log(*, user: Any, visits: Iterable[Visit], channel: str) -> No
     if not tagged:
         return
     entries = [
-        access_entry(channel=channel, record_type=VISIT, record_id=visit.pk, fields=["person_ids", "kind"], user=user)
+        access_entry(
+            channel=channel, record_type=VISIT, record_id=visit.pk, fields=["person_ids", "kind"], user=user
+        )
         for visit in visits
         if tagged.intersection(visit.person_ids)
     ]
