@@ -82,7 +82,7 @@ POINT_SCHEMA = {
 
 
 @extend_schema_field(POINT_SCHEMA)
-class FixesField(serializers.Field):  # type: ignore[type-arg]
+class FixesField(serializers.Field):
     """A chunk of a patrol's track: ``[{"seq", "t", "lon", "lat", "accuracy_m", "speed_mps", "provider",
     "mock"}, …]`` in the request's ``crs``, validated in one loop and returned as columns in WGS84."""
 
@@ -114,7 +114,7 @@ class FixesField(serializers.Field):  # type: ignore[type-arg]
             fixes.provider.append(int(PROVIDER_CODES[point.get("provider") or "other"]))
             fixes.mock.append(bool(point.get("mock", False)))
         if errors:
-            raise serializers.ValidationError(errors)
+            raise serializers.ValidationError({str(k): v for k, v in errors.items()})
         return fixes
 
     @staticmethod
@@ -132,7 +132,9 @@ class FixesField(serializers.Field):  # type: ignore[type-arg]
         if _instant(point.get("t")) is None:
             problem["t"] = [_("An ISO 8601 time with its offset.")]
         lon, lat = point.get("lon"), point.get("lat")
-        if not (_number(lon) and _number(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        if not (
+            _number(lon) and _number(lat) and -180 <= float(lon or 0) <= 180 and -90 <= float(lat or 0) <= 90
+        ):
             problem["lon"] = [_("Longitude or latitude out of range.")]
         for name, top in (("accuracy_m", 100_000), ("speed_mps", 1_000)):
             value = point.get(name)
@@ -184,7 +186,9 @@ class PatrolDataSerializer(serializers.Serializer[Any]):
     )
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     points = FixesField(required=False, default=list)
-    checkins = CheckInDataSerializer(many=True, required=False, max_length=MAX_CHECKINS, default=list)
+    checkins = serializers.ListField(
+        child=CheckInDataSerializer(), required=False, max_length=MAX_CHECKINS, default=list
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         started, ended = attrs.get("started_at"), attrs.get("ended_at")

@@ -23,7 +23,7 @@ TRACK_MAX_DEVIATION_M = 5.0
 FIX_ACCURACY_LIMIT_M = 50.0
 
 
-class LineStringMField(models.Field):  # type: ignore[type-arg]
+class LineStringMField(models.Field):
     """A ``geometry(LineStringM, 4326)`` column, read as WKT text.
 
     GEOS (3.11 here) drops M ordinates, so the column is written by SQL only (see ``services/derive.py``) and
@@ -39,7 +39,7 @@ class LineStringMField(models.Field):  # type: ignore[type-arg]
         return f"ST_AsText({sql})", params
 
 
-class RealField(models.FloatField):  # type: ignore[type-arg]
+class RealField(models.FloatField):
     """A 4-byte float: accuracy and speed need no more, and a fix row is stored millions of times."""
 
     def db_type(self, connection: Any) -> str:

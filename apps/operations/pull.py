@@ -31,7 +31,9 @@ def _text(name: str) -> Cast:
 def _instant(name: str) -> Func:
     """A timestamp as ISO 8601 text in UTC, formatted by PostgreSQL (null stays null)."""
     utc = Func(Value("UTC"), F(name), function="timezone")
-    return Func(utc, Value('YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'), function="to_char", output_field=TextField())
+    return Func(
+        utc, Value('YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'), function="to_char", output_field=TextField()
+    )
 
 
 def _ids(ids: list[str]) -> RawSQL:
@@ -48,6 +50,7 @@ def _envelope(kind: str, record_id: str, version: int, updated: str, geometry: A
             "geometry": geometry, "data": data, "grid_id": grid}  # fmt: skip
 
 
+# The track's M values in vertex order (constant SQL: no parameters).
 TRACK_TIMES = "SELECT array_agg(ST_M(d.geom) ORDER BY d.path) FROM ST_DumpPoints(operations_patrol.track) d"
 
 
@@ -55,7 +58,7 @@ def patrol_envelopes(ids: list[str], grid_codes: dict[str, str]) -> dict[str, di
     """Patrols: the simplified track (2D GeoJSON) with its vertices' times, figures and flags."""
     rows = Patrol.objects.filter(pk__in=_ids(ids)).values_list(
         _text("id"), "version", _instant("updated_at"), AsGeoJSON("path", precision=7),
-        RawSQL(TRACK_TIMES, [], output_field=TextField()), "kind", _instant("started_at"), _instant("ended_at"),
+        RawSQL(TRACK_TIMES, [], output_field=TextField()),  # noqa: S611 "kind", _instant("started_at"), _instant("ended_at"),
         "note", "fix_count", "distance_m", "moving_s", "idle_s", "inside_s", "effective_s", "flags",
         "checkin_count", "buildings_passed",
     )  # fmt: skip
@@ -99,7 +102,21 @@ def task_envelopes(ids: list[str], grid_codes: dict[str, str]) -> dict[str, dict
         "subject_type", _text("subject_id"), "status", "note", "source", "overdue",
     )  # fmt: skip
     answer = {}
-    for tid, version, updated, grid, kind, title, due, subject_type, subject_id, status, note, source, overdue in rows:
+    for (
+        tid,
+        version,
+        updated,
+        grid,
+        kind,
+        title,
+        due,
+        subject_type,
+        subject_id,
+        status,
+        note,
+        source,
+        overdue,
+    ) in rows:
         data = {"kind": kind, "title": title, "due": due, "subject": {"type": subject_type, "id": subject_id},
                 "grid": grid_codes.get(grid), "status": status, "note": note, "source": source, "overdue": overdue}  # fmt: skip
         answer[tid] = _envelope("task", tid, version, updated, None, data, grid)
@@ -138,6 +155,7 @@ PULL_SOURCES: dict[str, PullSource] = {
     "patrol": PullSource(scope=_own_patrols, envelopes=patrol_envelopes),
     "visit": PullSource(scope=visits_for, envelopes=visit_envelopes),
     "task": PullSource(scope=tasks_for, envelopes=task_envelopes),
-    "patrol_point": PullSource(scope=lambda p: patrol_points_for(p).filter(active=True),
-                               envelopes=patrol_point_envelopes),  # fmt: skip
+    "patrol_point": PullSource(
+        scope=lambda p: patrol_points_for(p).filter(active=True), envelopes=patrol_point_envelopes
+    ),
 }

@@ -147,7 +147,14 @@ def missed_checks(
         return []
     zone = settings.TIME_ZONE
     now = timezone.localtime().replace(tzinfo=None)
-    params = {"zone": zone, "since": since, "until": until, "now": now, "points": points, "limit": limit}
+    params: dict[str, Any] = {
+        "zone": zone,
+        "since": since,
+        "until": until,
+        "now": now,
+        "points": points,
+        "limit": limit,
+    }
     with connection.cursor() as cursor:
         cursor.execute(MISSED_SQL, params)
         return [MissedCheck(*row) for row in cursor.fetchall()]

@@ -160,6 +160,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "apps.events.tasks.scan_overdue_events",
         "schedule": env.float("GRIDAPI_EVENT_SCAN_SECONDS", default=60.0),
     },
+    # Operations: this period's scheduled tasks (a run repeated makes none twice), then overdue tasks noticed.
+    "operations-schedule": {"task": "apps.operations.tasks.run_operations_schedule", "schedule": 3600.0},
     "sync-prune-applied-mutations": {
         "task": "apps.sync.tasks.prune_applied_mutations",
         "schedule": 6 * 3600.0,

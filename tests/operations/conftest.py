@@ -32,7 +32,9 @@ def walk(n: int, *, step_s: float = 5.0, speed: float = 1.2, origin: tuple[float
     return points
 
 
-def send(worker: Any, patrol_id: Any, points: list[dict[str, Any]], *, op: str = "update", **data: Any) -> Any:
+def send(
+    worker: Any, patrol_id: Any, points: list[dict[str, Any]], *, op: str = "update", **data: Any
+) -> Any:
     """One patrol mutation through the service the push calls."""
     from apps.operations.services import patrol_apply
 

@@ -10,7 +10,6 @@ import time_machine
 
 from apps.journal.models import AccessLogEntry
 from apps.operations.models import CheckIn, Patrol
-from apps.operations.services import patrol_point_create
 from tests.operations.conftest import ORIGIN, START, offset, walk
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +33,12 @@ def test_a_patrol_over_rest_start_chunks_detail_and_list(api_client: Any, worker
                        format="json")  # fmt: skip
     assert last.json()["version"] == 2
     detail = client.get(f"/api/v1/patrols/{patrol_id}/").json()
-    assert (detail["fix_count"], detail["flags"], detail["stale"], detail["grids"]) == (300, [], False, ["HC-XY-XA-01"])
+    assert (detail["fix_count"], detail["flags"], detail["stale"], detail["grids"]) == (
+        300,
+        [],
+        False,
+        ["HC-XY-XA-01"],
+    )
     assert detail["distance_m"] > 1500
     page = client.get("/api/v1/patrols/", {"grid": "HC-XY-XA-01", "flagged": "false"}).json()
     assert page["type"] == "FeatureCollection"
@@ -132,7 +136,10 @@ def test_a_visit_of_a_person_with_special_tags_is_access_logged_when_read(
     assert api_client(reader).get(f"/api/v1/visits/{ids[1]}/").status_code == 200
     assert not AccessLogEntry.objects.exists()
     assert api_client(reader).get(f"/api/v1/visits/{ids[0]}/").status_code == 200
-    logged = {(e.record_type, tuple(map(str, e.record_ids))) for e in AccessLogEntry.objects.filter(user_id=reader.pk)}
+    logged = {
+        (e.record_type, tuple(map(str, e.record_ids)))
+        for e in AccessLogEntry.objects.filter(user_id=reader.pk)
+    }
     assert logged == {("visit", (ids[0],)), ("person", (str(tagged.pk),))}
     api_client(reader).get("/api/v1/visits/")
     assert AccessLogEntry.objects.filter(user_id=reader.pk).count() == 4

@@ -1,5 +1,6 @@
 """The derived track and figures of a patrol: distance, simplification bound, M, flags and effective time."""
 
+import itertools
 import uuid
 from typing import Any
 
@@ -54,7 +55,7 @@ def test_m_is_epoch_seconds_strictly_increasing(worker: Any) -> None:
     patrol = finished(worker, points)
     assert scalar("SELECT ST_IsValidTrajectory(track) FROM operations_patrol WHERE id = %s", patrol.pk)
     measures = [float(vertex.split()[2]) for vertex in patrol.track.split("(")[1].rstrip(")").split(",")]
-    assert all(b > a for a, b in zip(measures, measures[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(measures))
     assert measures[0] == scalar("SELECT extract(epoch FROM %s::timestamptz)", points[0]["t"])
 
 
@@ -121,7 +122,9 @@ def test_time_outside_the_grids_is_not_effective(worker_of: Any) -> None:
 
 def test_idle_time_is_counted_apart_from_moving_time(worker: Any) -> None:
     moving = walk(100)
-    points = moving + walk(60, start_seq=100, speed=0.0, meander=0.0, origin=(moving[-1]["lon"], moving[-1]["lat"]))
+    points = moving + walk(
+        60, start_seq=100, speed=0.0, meander=0.0, origin=(moving[-1]["lon"], moving[-1]["lat"])
+    )
     patrol = finished(worker, points)
     assert patrol.flags == []
     assert patrol.idle_s >= 59 * 5

@@ -18,7 +18,11 @@ def test_every_change_is_journalled_with_its_type_and_version(worker: Any) -> No
     patrol_id = uuid.uuid4()
     send(worker, patrol_id, walk(10), op="create")
     send(worker, patrol_id, walk(10, start_seq=10), ended_at=walk(20)[-1]["t"])
-    entries = list(JournalEntry.objects.filter(record_id=patrol_id).order_by("id").values_list("record_type", "version", "change"))
+    entries = list(
+        JournalEntry.objects.filter(record_id=patrol_id)
+        .order_by("id")
+        .values_list("record_type", "version", "change")
+    )
     assert entries == [("patrol", 1, "created"), ("patrol", 2, "updated")]
 
 
@@ -37,7 +41,12 @@ def test_envelopes_of_each_type(worker: Any, person_in: Any, dispatcher_of: Any,
     visit = visit_apply(principal=worker, record_id=uuid.uuid4(), op="create",
                         data={"started_at": START.isoformat(), "outcome": "done", "task_id": str(task.pk)})  # fmt: skip
     codes: dict[str, str] = {}
-    for kind, record_id in (("patrol", patrol_id), ("task", task.pk), ("patrol_point", point.pk), ("visit", visit.id)):
+    for kind, record_id in (
+        ("patrol", patrol_id),
+        ("task", task.pk),
+        ("patrol_point", point.pk),
+        ("visit", visit.id),
+    ):
         source = PULL_SOURCES[kind]
         assert source.scope(worker).filter(pk=record_id).exists()
         with django_assert_max_num_queries(2):

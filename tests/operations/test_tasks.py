@@ -45,7 +45,9 @@ def test_schedules_run_twice_make_no_duplicate_tasks(rules: Any, person_in: Any,
     }
     assert {t.due for t in tasks} == {dt.date(2026, 11, 30), dt.date(2026, 12, 31)}
     assert JournalEntry.objects.filter(record_type="task").count() == 4
-    assert schedule_rules_run(today=dt.date(2026, 12, 1)) == 3  # a new month: the people again, not the building
+    assert (
+        schedule_rules_run(today=dt.date(2026, 12, 1)) == 3
+    )  # a new month: the people again, not the building
 
 
 def test_a_visit_done_completes_its_task(rules: Any, person_in: Any, worker: Any) -> None:
@@ -103,7 +105,9 @@ def test_a_device_accepts_then_closes_a_task_unable_with_a_reason(
     assert (accepted.status, accepted.version) == ("applied", 2)
     no_reason = task_device_update(principal=worker, record_id=task.pk, data={"status": "unable"})
     assert "note" in no_reason.errors["data"]
-    closed = task_device_update(principal=worker, record_id=task.pk, data={"status": "unable", "note": "已搬走"})
+    closed = task_device_update(
+        principal=worker, record_id=task.pk, data={"status": "unable", "note": "已搬走"}
+    )
     assert closed.version == 3
     reopened = task_device_update(principal=worker, record_id=task.pk, data={"status": "accepted"})
     assert reopened.status == "rejected"
@@ -114,6 +118,8 @@ def test_a_worker_of_another_grid_cannot_update_the_task(
 ) -> None:
     task = task_create(actor=dispatcher_of("HC-XY"), kind="visit", title="走访", due=DAY, subject_type="person",
                        subject_id=person_in().pk)  # fmt: skip
-    outcome = task_device_update(principal=worker_of("HC-SY-HH-01"), record_id=task.pk, data={"status": "done"})
+    outcome = task_device_update(
+        principal=worker_of("HC-SY-HH-01"), record_id=task.pk, data={"status": "done"}
+    )
     assert outcome.status == "rejected"
     assert "id" in outcome.errors

@@ -27,9 +27,11 @@ FIGURES = ("fix_count", "fixes_used", "distance_m", "moving_s", "idle_s", "insid
 
 
 @extend_schema_field({"type": "object", "description": "GeoJSON Point [longitude, latitude] in WGS84."})
-class OperationsPointField(serializers.Field):  # type: ignore[type-arg]
+class OperationsPointField(serializers.Field):
     def to_internal_value(self, data: Any) -> Point:
-        coordinates = data.get("coordinates") if isinstance(data, dict) and data.get("type") == "Point" else None
+        coordinates = (
+            data.get("coordinates") if isinstance(data, dict) and data.get("type") == "Point" else None
+        )
         if (
             not isinstance(coordinates, list) or len(coordinates) != 2
             or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coordinates)
@@ -45,7 +47,9 @@ class OperationsPointField(serializers.Field):  # type: ignore[type-arg]
 class PatrolFeatureSerializer(GeoFeatureModelSerializer):
     """A patrol on the map: its simplified track (``path``) and figures."""
 
-    grids = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    grids: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
 
     class Meta:
         model = Patrol
@@ -54,7 +58,9 @@ class PatrolFeatureSerializer(GeoFeatureModelSerializer):
 
 
 class PatrolDetailSerializer(serializers.ModelSerializer[Patrol]):
-    grids = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    grids: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
     stale = serializers.SerializerMethodField(help_text="Chunks arrived since the figures were derived.")
 
     class Meta:
@@ -103,7 +109,7 @@ class CheckInSerializer(serializers.ModelSerializer[CheckIn]):
 
 
 class PatrolPointFeatureSerializer(GeoFeatureModelSerializer):
-    grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    grid: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = PatrolPoint
@@ -117,7 +123,10 @@ class PatrolPointInputSerializer(serializers.Serializer[Any]):
     location = OperationsPointField()
     radius_m = serializers.FloatField(min_value=5, max_value=1000, default=30)
     methods = serializers.ListField(
-        child=serializers.ChoiceField(choices=CheckMethod.choices), min_length=1, max_length=4, default=["gps"]
+        child=serializers.ChoiceField(choices=CheckMethod.choices),
+        min_length=1,
+        max_length=4,
+        default=["gps"],
     )
     schedule = serializers.ChoiceField(choices=PointSchedule.choices, default=PointSchedule.DAILY)
     active = serializers.BooleanField(default=True)
@@ -144,7 +153,7 @@ class MissedQuerySerializer(serializers.Serializer[Any]):
 
 
 class VisitSerializer(serializers.ModelSerializer[Visit]):
-    grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    grid: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     location = OperationsPointField(read_only=True)
     building_id = serializers.UUIDField(read_only=True, allow_null=True)
     task_id = serializers.UUIDField(read_only=True, allow_null=True)
@@ -157,7 +166,9 @@ class VisitSerializer(serializers.ModelSerializer[Visit]):
 
 
 class VisitCreateInputSerializer(VisitDataSerializer):
-    id = serializers.UUIDField(required=False, help_text="Id made on the device; the server makes one otherwise.")
+    id = serializers.UUIDField(
+        required=False, help_text="Id made on the device; the server makes one otherwise."
+    )
 
 
 class SubjectSerializer(serializers.Serializer[Any]):
@@ -166,7 +177,7 @@ class SubjectSerializer(serializers.Serializer[Any]):
 
 
 class TaskSerializer(serializers.ModelSerializer[Task]):
-    grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    grid: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     subject = serializers.SerializerMethodField()
     completed_by = serializers.UUIDField(source="completed_by_id", read_only=True, allow_null=True)
 

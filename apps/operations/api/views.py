@@ -98,7 +98,9 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         patrol = self.get_object()
         return Response(PatrolDetailSerializer(patrol).data, headers={"ETag": f'"{patrol.version}"'})
 
-    @extend_schema(request=PatrolCreateInputSerializer, responses={201: AppliedSerializer, 200: AppliedSerializer})
+    @extend_schema(
+        request=PatrolCreateInputSerializer, responses={201: AppliedSerializer, 200: AppliedSerializer}
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Start a patrol (with its first chunk); sending the same start again answers 200."""
         body = request.data if isinstance(request.data, dict) else {}
@@ -307,6 +309,8 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=False, methods=["get"], filterset_class=None, serializer_class=TaskNoticeSerializer)
     def notices(self, request: Request) -> Response:
         """The caller's notices (overdue tasks of their grids), newest first."""
-        queryset = visible(TaskNotice, request.user).select_related("task__grid").defer("task__grid__boundary")
-        page = self.paginate_queryset(queryset)
+        queryset = (
+            visible(TaskNotice, request.user).select_related("task__grid").defer("task__grid__boundary")
+        )
+        page = self.paginate_queryset(queryset)  # type: ignore[arg-type]
         return self.get_paginated_response(TaskNoticeSerializer(page, many=True).data)

@@ -20,6 +20,7 @@ from apps.core.principals import Principal
 from apps.core.visibility import visible_many
 from apps.journal.models import Change
 from apps.journal.services import journal_record
+from apps.territory.models import TerritoryNode
 from apps.territory.selectors import worker_grids
 
 from ..inputs import Fixes, PatrolDataSerializer
@@ -144,7 +145,7 @@ def _set_grids(patrol: Patrol, principal: Any, codes: list[str]) -> bool:
     current = set(patrol.grids.values_list("pk", flat=True))
     if wanted == current:
         return False
-    patrol.grids.set(wanted)
+    patrol.grids.set(TerritoryNode.objects.filter(pk__in=wanted))
     return True
 
 

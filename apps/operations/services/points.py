@@ -29,7 +29,7 @@ def _grid(actor: Any, code: str) -> TerritoryNode:
 def patrol_point_create(*, actor: Principal | Any, grid_code: str, **fields: Any) -> PatrolPoint:
     grid = _grid(actor, grid_code)
     point = PatrolPoint.objects.create(
-        grid=grid, created_by=actor, **{k: fields[k] for k in EDITABLE if k in fields}
+        grid=grid, created_by_id=actor.pk, **{k: fields[k] for k in EDITABLE if k in fields}
     )
     journal_record(record_type=PATROL_POINT, record_id=point.pk, change=Change.CREATED, version=point.version,
                    grid_id=grid.pk, fields=sorted(fields), actor=actor)  # fmt: skip

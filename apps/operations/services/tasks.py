@@ -47,7 +47,7 @@ def task_create(
         )
     task = Task.objects.create(
         kind=kind, title=title, due=due, subject_type=subject_type, subject_id=record.pk, grid_id=grid_id, note=note,
-        source=TaskSource.DISPATCHER, created_by=actor,
+        source=TaskSource.DISPATCHER, created_by_id=actor.pk,
     )  # fmt: skip
     _journal(task, Change.CREATED, ["kind", "title", "due", "subject", "grid"], actor)
     return task
