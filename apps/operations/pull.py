@@ -54,11 +54,15 @@ def _envelope(kind: str, record_id: str, version: int, updated: str, geometry: A
 TRACK_TIMES = "SELECT array_agg(ST_M(d.geom) ORDER BY d.path) FROM ST_DumpPoints(operations_patrol.track) d"
 
 
+def _track_times() -> RawSQL:
+    return RawSQL(TRACK_TIMES, [], output_field=TextField())  # noqa: S611 - constant SQL, no parameters
+
+
 def patrol_envelopes(ids: list[str], grid_codes: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Patrols: the simplified track (2D GeoJSON) with its vertices' times, figures and flags."""
     rows = Patrol.objects.filter(pk__in=_ids(ids)).values_list(
         _text("id"), "version", _instant("updated_at"), AsGeoJSON("path", precision=7),
-        RawSQL(TRACK_TIMES, [], output_field=TextField()),  # noqa: S611 "kind", _instant("started_at"), _instant("ended_at"),
+        _track_times(), "kind", _instant("started_at"), _instant("ended_at"),
         "note", "fix_count", "distance_m", "moving_s", "idle_s", "inside_s", "effective_s", "flags",
         "checkin_count", "buildings_passed",
     )  # fmt: skip
