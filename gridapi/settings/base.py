@@ -241,6 +241,11 @@ SPECTACULAR_SETTINGS = {
         "MergeableRecordTypeEnum": "apps.registry.models.MERGEABLE_CHOICES",
         "HandlingLevelEnum": "apps.departments.models.DepartmentLevel",
         "EventReportOutcomeEnum": "apps.events.api.serializers.REPORT_OUTCOMES",
+        "PatrolKindEnum": "apps.operations.models.PatrolKind",
+        "VisitKindEnum": "apps.operations.models.VisitKind",
+        "VisitOutcomeEnum": "apps.operations.models.VisitOutcome",
+        "TaskKindEnum": "apps.operations.models.TaskKind",
+        "CheckMethodEnum": "apps.operations.models.CheckMethod",
     },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "APPEND_COMPONENTS": {
