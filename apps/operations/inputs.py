@@ -140,7 +140,8 @@ class FixesField(serializers.Field):
             value = point.get(name)
             if value is not None and not (_number(value) and 0 <= value <= top):
                 problem[name] = [_("A number from 0 to %(top)d.") % {"top": top}]
-        if (point.get("provider") or "other") not in PROVIDER_CODES:
+        provider = point.get("provider") or "other"
+        if not isinstance(provider, str) or provider not in PROVIDER_CODES:
             problem["provider"] = [_("One of %(choices)s.") % {"choices": ", ".join(PROVIDER_CODES)}]
         if not isinstance(point.get("mock", False), bool):
             problem["mock"] = [_("Must be true or false.")]

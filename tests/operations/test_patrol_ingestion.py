@@ -121,3 +121,16 @@ def test_the_patrol_gets_the_workers_grids_when_none_are_named(worker: Any) -> N
     patrol_id = uuid.uuid4()
     send(worker, patrol_id, walk(5), op="create", started_at=START.isoformat())
     assert list(Patrol.objects.get(pk=patrol_id).grids.values_list("code", flat=True)) == ["HC-XY-XA-01"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("provider", ["gps"]), ("provider", {"a": 1}), ("mock", "yes"), ("t", 5), ("seq", True), ("accuracy_m", "x"),
+     ("lon", None), ("speed_mps", float("nan"))],
+)  # fmt: skip
+def test_a_point_field_of_the_wrong_type_is_a_field_error(worker: Any, name: str, value: Any) -> None:
+    points = walk(2)
+    points[1][name] = value
+    outcome = send(worker, uuid.uuid4(), points, op="create")
+    assert outcome.status == "rejected"
+    assert "1" in outcome.errors["data"]["points"]
