@@ -176,6 +176,30 @@ class CheckInDataSerializer(serializers.Serializer[Any]):
         return attrs
 
 
+@extend_schema_field(CheckInDataSerializer(many=True))
+class CheckInsField(serializers.Field):
+    """Check-ins made during a chunk, each validated in full (a chunk's partial update leaves none half-checked)."""
+
+    def to_internal_value(self, data: Any) -> list[dict[str, Any]]:
+        if not isinstance(data, list):
+            raise serializers.ValidationError(_("Expected a list of check-ins."))
+        if len(data) > MAX_CHECKINS:
+            raise serializers.ValidationError(_("At most %(n)d check-ins per chunk.") % {"n": MAX_CHECKINS})
+        checkins, errors = [], {}
+        for index, item in enumerate(data):
+            checkin = CheckInDataSerializer(data=item, context=self.context)
+            if checkin.is_valid():
+                checkins.append(dict(checkin.validated_data))
+            else:
+                errors[str(index)] = checkin.errors
+        if errors:
+            raise serializers.ValidationError(errors)
+        return checkins
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
 class PatrolDataSerializer(serializers.Serializer[Any]):
     """The ``data`` of a ``patrol`` create or update: the patrol's fields and a chunk of its track."""
 
@@ -187,9 +211,7 @@ class PatrolDataSerializer(serializers.Serializer[Any]):
     )
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     points = FixesField(required=False, default=list)
-    checkins = serializers.ListField(
-        child=CheckInDataSerializer(), required=False, max_length=MAX_CHECKINS, default=list
-    )
+    checkins = CheckInsField(required=False, default=list)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         started, ended = attrs.get("started_at"), attrs.get("ended_at")

@@ -182,3 +182,25 @@ def test_the_patrol_list_is_a_bounded_number_of_queries(
         page = client.get("/api/v1/patrols/").json()
     assert len(page["features"]) == 5
     assert Patrol.objects.count() == 5
+
+
+def test_the_track_of_a_patrol_one_may_not_see_is_a_problem_document_even_as_gpx(
+    api_client: Any, worker: Any, worker_of: Any
+) -> None:
+    patrol_id = start_patrol(api_client(worker), walk(5))
+    response = api_client(worker_of("HC-XY-XA-01")).get(
+        f"/api/v1/patrols/{patrol_id}/track/", {"format": "gpx"}
+    )
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response.json()["status"] == 404
+
+
+def test_a_chunk_with_a_check_in_missing_its_point_is_a_field_error(api_client: Any, worker: Any) -> None:
+    client = api_client(worker)
+    patrol_id = start_patrol(client, walk(5))
+    response = client.post(
+        f"/api/v1/patrols/{patrol_id}/chunks/", {"checkins": [{"method": "qr"}]}, format="json"
+    )
+    assert response.status_code == 400
+    assert "point_id" in response.json()["errors"]["checkins"]["0"]

@@ -86,6 +86,12 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_permissions(self) -> list[Any]:
         return [IsWorker()] if self.action in {"create", "chunks"} else [IsAuthenticated()]
 
+    def handle_exception(self, exc: Exception) -> Response:
+        # A problem asked for as GPX (the track of a patrol one may not see, …) is still a problem document.
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
+        return response
+
     def get_queryset(self) -> QuerySet[Patrol]:
         # The LineStringM is never loaded here: maps use ``path``, the track endpoint reads the vertices.
         return visible(Patrol, self.request.user).defer("track").prefetch_related("grids")
