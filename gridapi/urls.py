@@ -13,6 +13,7 @@ api_v1 = [
     path("departments/", include("apps.accounts.api.department_urls")),
     path("", include("apps.registry.api.urls")),
     path("", include("apps.events.api.urls")),
+    path("", include("apps.operations.api.urls")),
     path("sync/", include("apps.sync.api.urls")),
     path("", include("apps.sharing.api.urls")),
     path("attachments/", include("apps.attachments.api.urls")),

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "apps.attachments",
     "apps.registry",
     "apps.events",
+    "apps.operations",
     "apps.sync",
     "apps.sharing",
     "apps.demo",
@@ -190,6 +191,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "apps.events.tasks.scan_overdue_events",
         "schedule": env.float("GRIDAPI_EVENT_SCAN_SECONDS", default=60.0),
     },
+    # Operations: this period's scheduled tasks (a run repeated makes none twice), then overdue tasks noticed.
+    "operations-schedule": {"task": "apps.operations.tasks.run_operations_schedule", "schedule": 3600.0},
     "sync-prune-applied-mutations": {
         "task": "apps.sync.tasks.prune_applied_mutations",
         "schedule": 6 * 3600.0,
@@ -277,6 +280,11 @@ SPECTACULAR_SETTINGS = {
         "AlertKindEnum": "apps.registry.organisations.models.AlertKind",
         "HandlingLevelEnum": "apps.departments.models.DepartmentLevel",
         "EventReportOutcomeEnum": "apps.events.api.serializers.REPORT_OUTCOMES",
+        "PatrolKindEnum": "apps.operations.models.PatrolKind",
+        "VisitKindEnum": "apps.operations.models.VisitKind",
+        "VisitOutcomeEnum": "apps.operations.models.VisitOutcome",
+        "TaskKindEnum": "apps.operations.models.TaskKind",
+        "CheckMethodEnum": "apps.operations.models.CheckMethod",
     },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "APPEND_COMPONENTS": {

@@ -1,0 +1,222 @@
+"""Recording patrols while the worker walks: the patrol itself, then chunks of its track and check-ins.
+
+A chunk is one mutation writing hundreds of fixes in one statement (``INSERT … SELECT FROM unnest(…) ON
+CONFLICT DO NOTHING``): fixes are keyed by (patrol, seq), so a chunk sent twice, out of order or by two
+requests at once is stored once, and the track is always read in ``seq`` order. The derived track and figures
+are rebuilt from the raw fixes: at once when the patrol has ended, otherwise by a task after the commit.
+"""
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+
+from apps.core.bulk import bound_cursor
+from apps.core.principals import Principal
+from apps.core.visibility import visible_many
+from apps.journal.models import Change
+from apps.journal.services import journal_record
+from apps.territory.models import TerritoryNode
+from apps.territory.selectors import worker_grids
+
+from ..inputs import Fixes, PatrolDataSerializer
+from ..models import Patrol, PatrolFix, PatrolPoint
+from ..selectors import grids_in_scope
+from .common import Outcome, error_dict, validated
+from .derive import patrol_derive_now
+
+PATROL = "patrol"
+PATROL_FIELDS = ("kind", "started_at", "ended_at", "note")
+
+
+def patrol_apply(
+    *,
+    principal: Principal | Any,
+    record_id: Any,
+    op: str,
+    data: Any,
+    collected_at: dt.datetime | None = None,
+    device: str = "",
+    crs: str = "wgs84",
+) -> Outcome:
+    """Apply one ``patrol`` mutation of the push (create, or update appending a chunk); never raises for bad
+    input: the outcome is then ``rejected`` with field errors and nothing is stored."""
+    try:
+        return _apply(principal=principal, record_id=record_id, op=op, data=data, device=device, crs=crs)
+    except ValidationError as exc:
+        return Outcome.rejected(error_dict(exc))
+
+
+@transaction.atomic
+def _apply(*, principal: Any, record_id: Any, op: str, data: Any, device: str, crs: str) -> Outcome:
+    if op not in {"create", "update"}:
+        raise ValidationError({"op": [_("Patrols are created and updated, never deleted from a device.")]})
+    try:
+        patrol_id = uuid.UUID(str(record_id))
+    except ValueError as exc:
+        raise ValidationError({"id": [_("Not a valid id.")]}) from exc
+    values = validated(PatrolDataSerializer, data, partial=op == "update", crs=crs)
+    patrol, created = _patrol_for_chunk(principal, patrol_id, values, device)
+    changed = _fields_changed(patrol, values) if not created else set()
+    if "grid_codes" in values and not created:
+        changed |= {"grids"} if _set_grids(patrol, principal, values["grid_codes"]) else set()
+    fixes: Fixes = values.get("points") or Fixes([], [], [], [], [], [], [], [])
+    added = fixes_insert(patrol_id=patrol.pk, fixes=fixes) if len(fixes) else 0
+    checked = checkins_record(patrol=patrol, principal=principal, checkins=values.get("checkins") or [])
+    if added:
+        changed.add("points")
+    if checked:
+        changed.add("checkins")
+    if created or changed:
+        Patrol.objects.filter(pk=patrol.pk).update(
+            version=patrol.version + (0 if created else 1), fix_count=patrol.fix_count + added,
+            **{name: getattr(patrol, name) for name in PATROL_FIELDS},
+        )  # fmt: skip
+        patrol.version += 0 if created else 1
+        patrol.fix_count += added
+        journal_record(
+            record_type=PATROL, record_id=patrol.pk, change=Change.CREATED if created else Change.UPDATED,
+            version=patrol.version, grid_id=_main_grid(patrol), fields=sorted(changed), actor=principal,
+        )  # fmt: skip
+        if patrol.ended_at is not None:
+            patrol_derive_now(patrol_id=patrol.pk)  # a finished patrol is never shown with stale figures
+        else:
+            from ..tasks import derive_patrol
+
+            transaction.on_commit(lambda: derive_patrol.delay(str(patrol.pk)))
+    return Outcome.applied(patrol)
+
+
+def _patrol_for_chunk(
+    principal: Any, patrol_id: uuid.UUID, values: dict[str, Any], device: str
+) -> tuple[Patrol, bool]:
+    """The patrol, locked; made first if this is the first chunk to arrive (whichever one that is)."""
+    created = False
+    if "started_at" in values and not Patrol.objects.filter(pk=patrol_id).exists():
+        with (
+            bound_cursor() as cursor
+        ):  # two first chunks at once: one inserts, the other waits, then finds it
+            cursor.execute(
+                "INSERT INTO operations_patrol (id, created_at, updated_at, version, worker_id, kind, started_at, "
+                "ended_at, note, device_id, fix_count, fixes_used, distance_m, moving_s, idle_s, inside_s, "
+                "effective_s, flagged_s, buildings_passed, checkin_count, flags, derived_version) "
+                "VALUES (%s, now(), now(), 1, %s, %s, %s, %s, %s, %s, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '{}', 0) "
+                "ON CONFLICT (id) DO NOTHING",
+                [patrol_id, principal.pk, values.get("kind") or "routine", values["started_at"],
+                 values.get("ended_at"), values.get("note") or "", device[:128]],
+            )  # fmt: skip
+            created = cursor.rowcount == 1
+    patrol = Patrol.objects.select_for_update().filter(pk=patrol_id).first()
+    if patrol is None:
+        raise ValidationError({"id": [_("No such patrol: send its start (started_at) first.")]})
+    if patrol.worker_id != principal.pk:
+        raise ValidationError({"id": [_("This patrol belongs to someone else.")]})
+    if created:
+        _set_grids(patrol, principal, values.get("grid_codes") or [])
+    return patrol, created
+
+
+def _fields_changed(patrol: Patrol, values: dict[str, Any]) -> set[str]:
+    changed = set()
+    for name in PATROL_FIELDS:
+        if name in values and getattr(patrol, name) != values[name]:
+            setattr(patrol, name, values[name])
+            changed.add(name)
+    if patrol.ended_at and patrol.ended_at < patrol.started_at:
+        raise ValidationError({"data": {"ended_at": [_("A patrol cannot end before it starts.")]}})
+    return changed
+
+
+def _set_grids(patrol: Patrol, principal: Any, codes: list[str]) -> bool:
+    """The patrol's grids: those named (each must be in the worker's scope), or the worker's grids today."""
+    if codes:
+        grids = list(grids_in_scope(principal).filter(code__in=codes).values_list("pk", "code"))
+        unknown = sorted(set(codes) - {code for _, code in grids})
+        if unknown:
+            raise ValidationError({"data": {"grid_codes": [_("Not among your grids: %(codes)s") % {
+                "codes": ", ".join(unknown)}]}})  # fmt: skip
+        wanted = {pk for pk, _ in grids}
+    else:
+        wanted = set(worker_grids(worker=principal).values_list("pk", flat=True))
+    current = set(patrol.grids.values_list("pk", flat=True))
+    if wanted == current:
+        return False
+    patrol.grids.set(TerritoryNode.objects.filter(pk__in=wanted))
+    return True
+
+
+def _main_grid(patrol: Patrol) -> uuid.UUID | None:
+    return patrol.grids.order_by("code").values_list("pk", flat=True).first()
+
+
+FIX_COLUMNS = ("patrol_id", "seq", "t", "lon", "lat", "accuracy_m", "speed_mps", "provider", "mock")
+
+
+def fixes_insert(*, patrol_id: uuid.UUID, fixes: Fixes) -> int:
+    """Store a chunk of fixes in one statement; fixes already stored (same patrol and seq) are left as they
+    are. Returns how many were new. Safe under concurrent requests: the primary key decides."""
+    table = PatrolFix._meta.db_table
+    sql = (
+        f"INSERT INTO {table} ({', '.join(FIX_COLUMNS)}) "  # noqa: S608 - names from the model
+        "SELECT %b::uuid, * FROM unnest(%b::int4[], %b::timestamptz[], %b::float8[], %b::float8[], %b::float4[], "
+        "%b::float4[], %b::int2[], %b::bool[]) ON CONFLICT DO NOTHING"
+    )
+    params = [patrol_id, fixes.seq, fixes.t, fixes.lon, fixes.lat, fixes.accuracy_m, fixes.speed_mps,
+              fixes.provider, fixes.mock]  # fmt: skip
+    with bound_cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+
+
+def checkins_record(*, patrol: Patrol, principal: Any, checkins: list[dict[str, Any]]) -> int:
+    """Store check-ins (once each: point, worker, time) and decide in SQL whether each counts: the method is
+    one the point accepts, and a GPS fix lies within the radius with an accuracy no worse than it."""
+    if not checkins:
+        return 0
+    seen, hidden = visible_many(PatrolPoint, principal, [c["point_id"] for c in checkins])
+    if hidden:
+        raise ValidationError({"data": {"checkins": [_("Unknown patrol points: %(ids)s") % {
+            "ids": ", ".join(str(i) for i in hidden)}]}})  # fmt: skip
+    rows = [
+        (seen[c["point_id"]], c["t"], c["lon"], c["lat"], c["accuracy_m"], c["method"], c["photo"])
+        for c in checkins
+    ]
+    sql = """
+        INSERT INTO operations_checkin (id, created_at, updated_at, point_id, patrol_id, worker_id, t, location,
+                                        accuracy_m, method, photo, distance_m, counted, reason)
+        SELECT gen_random_uuid(), now(), now(), c.point_id, %(patrol)s, %(worker)s, c.t, c.location, c.accuracy,
+               c.method, c.photo, c.distance,
+               c.method = ANY(p.methods) AND (c.method <> 'gps' OR (c.distance <= p.radius_m
+                   AND coalesce(c.accuracy, 0) <= p.radius_m)),
+               CASE WHEN NOT c.method = ANY(p.methods) THEN 'method_not_allowed'
+                    WHEN c.method = 'gps' AND c.distance > p.radius_m THEN 'too_far'
+                    WHEN c.method = 'gps' AND coalesce(c.accuracy, 0) > p.radius_m THEN 'inaccurate'
+                    ELSE '' END
+        FROM (
+            SELECT u.point_id, u.t, u.accuracy, u.method, u.photo, g.location,
+                   ST_Distance(g.location::geography, p.location::geography) AS distance
+            FROM unnest(%(points)s::uuid[], %(times)s::timestamptz[], %(lons)s::float8[], %(lats)s::float8[],
+                        %(accuracies)s::float8[], %(methods)s::text[], %(photos)s::text[])
+                 AS u(point_id, t, lon, lat, accuracy, method, photo)
+            JOIN operations_patrolpoint p ON p.id = u.point_id
+            CROSS JOIN LATERAL (SELECT CASE WHEN u.lon IS NULL THEN NULL
+                                ELSE ST_SetSRID(ST_MakePoint(u.lon, u.lat), 4326) END AS location) g
+        ) c JOIN operations_patrolpoint p ON p.id = c.point_id
+        ON CONFLICT (point_id, worker_id, t) DO NOTHING
+    """
+    columns = list(zip(*rows, strict=True))
+    params = {"patrol": patrol.pk, "worker": principal.pk, "points": list(columns[0]), "times": list(columns[1]),
+              "lons": list(columns[2]), "lats": list(columns[3]), "accuracies": list(columns[4]),
+              "methods": list(columns[5]), "photos": list(columns[6])}  # fmt: skip
+    with bound_cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+
+
+def patrol_fixes(patrol_id: uuid.UUID) -> QuerySet[PatrolFix]:
+    """The raw fixes of a patrol in track order."""
+    return PatrolFix.objects.filter(patrol_id=patrol_id).order_by("seq")
