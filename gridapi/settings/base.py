@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "apps.attachments",
     "apps.registry",
     "apps.events",
+    "apps.channels",
     "apps.sync",
     "apps.sharing",
     "apps.demo",
