@@ -102,6 +102,13 @@ class ChannelCreateInput(serializers.Serializer[Any]):
     endpoint = serializers.UUIDField(required=False, allow_null=True, default=None)
 
 
+class ChannelActionInput(serializers.Serializer[Any]):
+    action = serializers.ChoiceField(choices=["verify", "rate"])
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    ok = serializers.BooleanField(required=False)
+    rating = serializers.IntegerField(min_value=1, max_value=5, required=False)
+
+
 class MappingsInput(serializers.Serializer[Any]):
     mappings = serializers.DictField(child=serializers.CharField(max_length=48))
 

@@ -69,3 +69,9 @@ class AlarmResultSerializer(serializers.Serializer[Any]):
 
 class AlarmBatchResultSerializer(serializers.Serializer[Any]):
     results = AlarmResultSerializer(many=True)
+
+
+class RequestStateSerializer(serializers.Serializer[Any]):
+    request_id = serializers.UUIDField()
+    event_id = serializers.UUIDField()
+    status = serializers.CharField()

@@ -27,6 +27,11 @@ api_urls = [
     ),
     path("channels/<uuid:channel_id>/key/", views.ChannelKeyView.as_view(), name="channel-key"),
     path("channels/hotline/orders/", views.WorkOrdersView.as_view(), name="channel-hotline-orders"),
+    path(
+        "channels/requests/<uuid:request_id>/actions/",
+        views.RequestActionView.as_view(),
+        name="channel-request-action",
+    ),
     path("channels/sensors/alarms/", views.AlarmsView.as_view(), name="channel-sensor-alarms"),
 ]
 

@@ -14,9 +14,16 @@ from apps.accounts.authentication import BearerAuthentication
 from apps.core.permissions import HasRole, IsAdmin
 from apps.core.visibility import visible, visible_get_or_404
 
-from ..inputs import AlarmBatchInput, ChannelCreateInput, MappingsInput, WorkOrderBatchInput
-from ..models import Channel, ChannelKind
+from ..inputs import (
+    AlarmBatchInput,
+    ChannelActionInput,
+    ChannelCreateInput,
+    MappingsInput,
+    WorkOrderBatchInput,
+)
+from ..models import Channel, ChannelKind, ChannelRequest
 from ..services import channel_create, channel_key_rotate, channel_mappings_set, channel_update
+from ..services.feedback import channel_act
 from ..services.hotline import work_orders_receive
 from ..services.sensors import alarms_receive
 from .authentication import ChannelClient, ChannelKeyAuthentication
@@ -26,6 +33,7 @@ from .serializers import (
     ChannelSerializer,
     ChannelUpdateSerializer,
     OrderBatchResultSerializer,
+    RequestStateSerializer,
 )
 
 IsChannel = HasRole.of("channel")
@@ -145,3 +153,23 @@ class AlarmsView(APIView):
         data.is_valid(raise_exception=True)
         results = alarms_receive(channel=channel, alarms=data.validated_data["alarms"])
         return Response(AlarmBatchResultSerializer({"results": results}).data)
+
+
+@extend_schema(tags=["channels"])
+class RequestActionView(APIView):
+    """The channel verifies (``ok``) or rates (``rating`` 1–5) the event one of its requests became."""
+
+    authentication_classes = [ChannelKeyAuthentication, BearerAuthentication]
+    permission_classes = [IsChannel]
+
+    @extend_schema(request=ChannelActionInput, responses=RequestStateSerializer)
+    def post(self, request: Request, request_id: uuid.UUID) -> Response:
+        found = visible_get_or_404(ChannelRequest, request.user, request_id,
+                                   visible(ChannelRequest, request.user).select_related("channel__account", "event"))  # fmt: skip
+        data = ChannelActionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        event = channel_act(
+            request=found, action=fields.pop("action"), note=fields.pop("note"), fields=fields
+        )
+        return Response({"request_id": found.pk, "event_id": event.pk, "status": event.status})
