@@ -151,7 +151,7 @@ def test_status_changes_reach_the_hotline_signed_with_the_result_and_rating(
     make_channel: Any, routing: Any, channel_client: Any, department_client: Any, hooks: Receiver
 ) -> None:
     endpoint, secret = endpoint_create(department=routing["HC-GA"], url=hooks.url, receives_events=False)
-    channel, key = make_channel("hotline", "12345", {"0301": "dispute_neighbour"}, endpoint_id=endpoint.pk)
+    _channel, key = make_channel("hotline", "12345", {"0301": "dispute_neighbour"}, endpoint_id=endpoint.pk)
     client = channel_client(key)
     [result] = post(client, [order("GD-100")])
     community = department_client("HC-XY-XA-CW")
