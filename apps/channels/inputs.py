@@ -29,6 +29,7 @@ def point_or_building(data: dict[str, Any]) -> tuple[Point, Any]:
         if data.get("address_id") or data.get("address"):
             raise serializers.ValidationError({"address": [_("No building has this address.")]})
         raise serializers.ValidationError({"location": [_("Give lat and lon, an address_id or an address.")]})
+    assert building.location is not None  # noqa: S101 - the selector reads buildings with a location only
     return building.location, building
 
 

@@ -37,7 +37,7 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
-        return w3c(value)
+        return w3c(value) or ""
     return str(value)
 
 

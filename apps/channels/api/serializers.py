@@ -51,7 +51,7 @@ class OrderResultSerializer(serializers.Serializer[Any]):
     outcome = serializers.ChoiceField(choices=["created", "merged", "duplicate", "rejected"])
     event_id = serializers.UUIDField(required=False)
     request_id = serializers.UUIDField(required=False)
-    errors = serializers.DictField(required=False)
+    errors = serializers.DictField(required=False)  # type: ignore[assignment]
 
 
 class OrderBatchResultSerializer(serializers.Serializer[Any]):
@@ -64,7 +64,7 @@ class AlarmResultSerializer(serializers.Serializer[Any]):
         choices=["created", "attached", "flapping", "cleared", "ignored", "rejected"]
     )
     event_id = serializers.UUIDField(required=False, allow_null=True)
-    errors = serializers.DictField(required=False)
+    errors = serializers.DictField(required=False)  # type: ignore[assignment]
 
 
 class AlarmBatchResultSerializer(serializers.Serializer[Any]):
