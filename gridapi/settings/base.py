@@ -239,6 +239,7 @@ SPECTACULAR_SETTINGS = {
         "MergeableRecordTypeEnum": "apps.registry.models.MERGEABLE_CHOICES",
         "HandlingLevelEnum": "apps.departments.models.DepartmentLevel",
         "EventReportOutcomeEnum": "apps.events.api.serializers.REPORT_OUTCOMES",
+        "ChannelKindEnum": "apps.channels.models.ChannelKind",
     },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "APPEND_COMPONENTS": {
