@@ -21,7 +21,7 @@ class ChannelSerializer(serializers.ModelSerializer[Channel]):
     key_prefix = serializers.SerializerMethodField()
     mappings = CategoryMappingSerializer(many=True, read_only=True)
     triage_category: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
 
     class Meta:
