@@ -64,3 +64,40 @@ def building_by_address(*, address_id: str = "", address: str = "") -> Building 
     if address:
         return canonical.filter(address_norm=normalise_address(address)).order_by("created_at").first()
     return None
+
+
+def callers_of_event(principal: Any, event_id: Any) -> list[dict[str, Any]]:
+    """The callers of the channel requests of an event, unsealed — for the department handling it only.
+
+    Anyone else, even one who may see the event, gets a 404 (the existence of callers is not confirmed). The
+    read is written to the access log.
+    """
+    from django.http import Http404
+
+    from apps.core.crypto import unseal
+    from apps.core.visibility import visible_get
+    from apps.events.lifecycle import DEPARTMENT, actor_for
+    from apps.events.models import Event
+    from apps.journal.models import AccessChannel
+    from apps.journal.services import access_entry, access_log
+
+    event = visible_get(Event, principal, event_id)
+    if event is None or actor_for(principal, event).kind != DEPARTMENT:
+        raise Http404
+    requests = list(
+        ChannelRequest.objects.filter(event=event)
+        .exclude(caller_name_sealed="", caller_phone_sealed="")
+        .select_related("channel")
+        .order_by("created_at")
+    )
+    access_log(
+        access_entry(channel=AccessChannel.REST, record_type="channel_request", record_id=r.pk,
+                     fields=["caller_name", "caller_phone"], user=principal, purpose="handling the event")
+        for r in requests
+    )  # fmt: skip
+    return [
+        {"request_id": r.pk, "channel": r.channel.name, "external_id": r.external_id,
+         "caller_name": unseal(r.caller_name_sealed) if r.caller_name_sealed else "",
+         "caller_phone": unseal(r.caller_phone_sealed) if r.caller_phone_sealed else ""}
+        for r in requests
+    ]  # fmt: skip

@@ -183,3 +183,21 @@ def test_a_channel_without_endpoint_gets_no_outbox_rows(hotline: Any, channel_cl
     [result] = post(channel_client(hotline[1]), [order("GD-200")])
     act(department_client("HC-XY-XA-CW"), result["event_id"], "sign")
     assert not StatusNotice.objects.exists()
+
+
+def test_only_the_handling_department_reads_the_caller_and_the_read_is_logged(
+    hotline: Any, channel_client: Any, department_client: Any, api_client: Any, dispatcher_of: Any
+) -> None:
+    from apps.journal.models import AccessLogEntry
+
+    [result] = post(channel_client(hotline[1]), [order("GD-300")])
+    url = f"/api/v1/channels/events/{result['event_id']}/callers/"
+    shown = department_client("HC-XY-XA-CW").get(url)
+    assert shown.status_code == 200
+    assert shown.json() == [{"request_id": result["request_id"], "channel": "厦门12345", "external_id": "GD-300",
+                             "caller_name": "王小明", "caller_phone": "13912345678"}]  # fmt: skip
+    [logged] = AccessLogEntry.objects.filter(record_type="channel_request")
+    assert [str(i) for i in logged.record_ids] == [result["request_id"]]
+    assert department_client("HC-GA").get(url).status_code == 404
+    assert api_client(dispatcher_of("350205")).get(url).status_code == 403
+    assert channel_client(hotline[1]).get(url).status_code in {401, 403}

@@ -75,3 +75,11 @@ class RequestStateSerializer(serializers.Serializer[Any]):
     request_id = serializers.UUIDField()
     event_id = serializers.UUIDField()
     status = serializers.CharField()
+
+
+class CallerSerializer(serializers.Serializer[Any]):
+    request_id = serializers.UUIDField()
+    channel = serializers.CharField()
+    external_id = serializers.CharField()
+    caller_name = serializers.CharField()
+    caller_phone = serializers.CharField()

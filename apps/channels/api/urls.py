@@ -32,6 +32,11 @@ api_urls = [
         views.RequestActionView.as_view(),
         name="channel-request-action",
     ),
+    path(
+        "channels/events/<uuid:event_id>/callers/",
+        views.EventCallersView.as_view(),
+        name="channel-event-callers",
+    ),
     path("channels/sensors/alarms/", views.AlarmsView.as_view(), name="channel-sensor-alarms"),
 ]
 

@@ -22,6 +22,7 @@ from ..inputs import (
     WorkOrderBatchInput,
 )
 from ..models import Channel, ChannelKind, ChannelRequest
+from ..selectors import callers_of_event
 from ..services import channel_create, channel_key_rotate, channel_mappings_set, channel_update
 from ..services.feedback import channel_act
 from ..services.hotline import work_orders_receive
@@ -29,6 +30,7 @@ from ..services.sensors import alarms_receive
 from .authentication import ChannelClient, ChannelKeyAuthentication
 from .serializers import (
     AlarmBatchResultSerializer,
+    CallerSerializer,
     ChannelCreatedSerializer,
     ChannelSerializer,
     ChannelUpdateSerializer,
@@ -173,3 +175,14 @@ class RequestActionView(APIView):
             request=found, action=fields.pop("action"), note=fields.pop("note"), fields=fields
         )
         return Response({"request_id": found.pk, "event_id": event.pk, "status": event.status})
+
+
+@extend_schema(tags=["channels"])
+class EventCallersView(APIView):
+    """Who called about an event (12345 callers, Open311 residents): only for the department handling it."""
+
+    permission_classes = [HasRole.of("department_system", "department_staff")]
+
+    @extend_schema(responses=CallerSerializer(many=True))
+    def get(self, request: Request, event_id: uuid.UUID) -> Response:
+        return Response(CallerSerializer(callers_of_event(request.user, event_id), many=True).data)
