@@ -201,3 +201,28 @@ def test_only_the_handling_department_reads_the_caller_and_the_read_is_logged(
     assert department_client("HC-GA").get(url).status_code == 404
     assert api_client(dispatcher_of("350205")).get(url).status_code == 403
     assert channel_client(hotline[1]).get(url).status_code in {401, 403}
+
+
+def test_a_csv_back_fill_takes_each_order_once(hotline: Any, tmp_path: Any) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_no,category,title,content,received_at,lon,lat,address,address_id,caller_name,caller_phone\n"
+        f"GD-A,0301,噪音扰民,深夜噪音,2026-11-01T10:00:00+08:00,{XA[0]},{XA[1]},,,李女士,13800001111\n"
+        f"GD-B,0702,垃圾堆积,,,{HH[0]},{HH[1]},,,,\n"
+        "GD-C,0301,没有地点,,,,,,,,\n",
+        encoding="utf-8",
+    )
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_work_orders", hotline[0].name, str(path), stdout=out, stderr=err)
+    assert out.getvalue().strip() == "created=2 merged=0 duplicate=0 rejected=1"
+    assert "line 4 (GD-C)" in err.getvalue()
+    out = io.StringIO()
+    call_command("import_work_orders", hotline[0].name, str(path), stdout=out, stderr=io.StringIO())
+    assert out.getvalue().strip() == "created=0 merged=0 duplicate=2 rejected=1"
+    request = ChannelRequest.objects.get(external_id="GD-A")
+    assert unseal(request.caller_phone_sealed) == "13800001111"
+    assert request.event.occurred_at is not None

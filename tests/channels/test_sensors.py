@@ -2,10 +2,13 @@
 event, a flapping sensor keeps one event even once it is closed."""
 
 import datetime as dt
+import threading
 from typing import Any
 
+import pytest
 import time_machine
 from django.contrib.gis.geos import Point
+from django.db import connection
 from django.utils import timezone
 
 from apps.channels.models import ChannelRequest, SensorAlarm
@@ -119,3 +122,31 @@ def test_bad_alarms_are_rejected_one_by_one(sensors: Any, channel_client: Any) -
     results = post(channel_client(sensors[1]), [alarm(level="boom"), alarm(at=timezone.now())])
     assert [r["outcome"] for r in results] == ["rejected", "created"]
     assert "level" in results[0]["errors"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_one_sensor_sent_at_once_is_one_event(sensors: Any, channel_client: Any) -> None:
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+    now = timezone.now()
+
+    def one(k: int) -> None:
+        try:
+            client = channel_client(sensors[1])
+            barrier.wait()
+            burst = [alarm(at=now + dt.timedelta(milliseconds=100 * (k * 25 + i))) for i in range(25)]
+            outcomes.extend(r["outcome"] for r in post(client, burst))
+        except BaseException as exc:  # pragma: no cover - surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=one, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(outcomes) == ["attached"] * 99 + ["created"]
+    assert Event.objects.count() == 1 and ChannelRequest.objects.get().alarm_count == 100

@@ -13,7 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext as _
 
 from apps.core.locks import advisory_xact_lock
@@ -73,8 +74,10 @@ def sensor_alarm_receive(*, channel: Channel, alarm: AlarmIn, category: EventCat
         ))  # fmt: skip
         row.request = episode = outcome.request
     if row.outcome in {"created", "attached", "flapping"} and episode is not None:
+        # Alarms may arrive out of order: the episode's last alarm only moves forward.
+        last = Greatest(Coalesce(F("last_alarm_at"), Value(alarm.at)), Value(alarm.at))
         ChannelRequest.objects.filter(pk=episode.pk).update(
-            alarm_count=F("alarm_count") + 1, last_alarm_at=alarm.at
+            alarm_count=F("alarm_count") + 1, last_alarm_at=last
         )
     row.save()
     return row
