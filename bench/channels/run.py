@@ -178,6 +178,7 @@ def in_process(senders: Senders, rounds: int) -> dict[str, Any]:
     client = Client()
     seconds: dict[str, list[float]] = {c: [] for c in CHANNELS}
     queries: dict[str, list[int]] = {c: [] for c in CHANNELS}
+    by_outcome: dict[str, tuple[list[float], list[int]]] = {}
     for _ in range(rounds):
         for channel in CHANNELS:
             path, kwargs, headers = senders.make(channel)
@@ -190,7 +191,21 @@ def in_process(senders: Senders, rounds: int) -> dict[str, Any]:
             if response.status_code not in {200, 201}:
                 raise SystemExit(f"{channel}: {response.status_code} {response.content[:300]!r}")
             queries[channel].append(len(captured.captured_queries))
-    return {c: _summary(seconds[c], queries[c]) for c in CHANNELS}
+            key = f"{channel}:{_outcome(response.json())}"
+            by_outcome.setdefault(key, ([], []))
+            by_outcome[key][0].append(seconds[channel][-1])
+            by_outcome[key][1].append(queries[channel][-1])
+    return {**{c: _summary(seconds[c], queries[c]) for c in CHANNELS},
+            "by_outcome": {k: _summary(*v) for k, v in sorted(by_outcome.items())}}  # fmt: skip
+
+
+def _outcome(body: Any) -> str:
+    """created / merged (attached to an open event) / …, as each endpoint answers it."""
+    if isinstance(body, dict) and "results" in body:
+        return str(body["results"][0]["outcome"])
+    if isinstance(body, dict):
+        return str(body.get("outcome") or body.get("properties", {}).get("outcome") or "created")
+    return "created"  # Open311 answers the request's id only
 
 
 def over_http(base: str, senders: Senders, rounds: int) -> dict[str, Any]:
@@ -218,6 +233,9 @@ def _table(results: dict[str, Any]) -> str:
         remote = f"{http['median_ms']} / {http['p95_ms']}" if http else "—"
         lines.append(f"| {channel} | {local['median_ms']} / {local['p95_ms']} | "
                      f"{local['queries_median']} / {local['queries_max']} | {remote} |")  # fmt: skip
+    for key, local in results["in_process"]["by_outcome"].items():
+        lines.append(f"| {key} | {local['median_ms']} / {local['p95_ms']} | "
+                     f"{local['queries_median']} / {local['queries_max']} | |")  # fmt: skip
     return "\n".join(lines)
 
 
