@@ -114,6 +114,8 @@ class ChannelRequest(BaseModel):
     external_id = models.CharField(_("their id"), max_length=128)
     token = models.CharField(max_length=32, unique=True)
     event = models.ForeignKey("events.Event", on_delete=models.PROTECT, related_name="+")
+    # The id of the event report it made: when a dispatcher splits that report out, the request follows it.
+    submitted_id = models.UUIDField(unique=True)
     attached = models.BooleanField(default=False, help_text="Attached to an open event it duplicated.")
     external_code = models.CharField(_("their category code"), max_length=64, blank=True)
     # What this request said (the event may be another report's, attached to): Open311 shows these.

@@ -226,3 +226,21 @@ def test_a_csv_back_fill_takes_each_order_once(hotline: Any, tmp_path: Any) -> N
     request = ChannelRequest.objects.get(external_id="GD-A")
     assert unseal(request.caller_phone_sealed) == "13800001111"
     assert request.event.occurred_at is not None
+
+
+def test_an_order_split_out_of_a_workers_event_takes_its_request_along(
+    hotline: Any, channel_client: Any, api_client: Any, reporter: Any, dispatcher_of: Any
+) -> None:
+    from tests.events.conftest import report
+
+    worker_event = report(api_client(reporter), "dispute_neighbour", XA)
+    [result] = post(channel_client(hotline[1]), [order("GD-400", point=shifted(XA, 10, 0))])
+    assert result["outcome"] == "merged" and result["event_id"] == worker_event["id"]
+    row = EventReport.objects.get(event_id=worker_event["id"], is_original=False)
+    split = api_client(dispatcher_of("HC-XY")).post(f"/api/v1/events/{worker_event['id']}/split/",
+                                                    {"report_id": str(row.pk), "note": "另一户"}, format="json")  # fmt: skip
+    assert split.status_code == 201, split.content
+    request = ChannelRequest.objects.select_related("event").get(external_id="GD-400")
+    assert str(request.event_id) == split.json()["id"] != worker_event["id"] and not request.attached
+    assert request.event.source == "hotline" and request.event.source_ref == str(hotline[0].pk)
+    assert Event.objects.get(pk=worker_event["id"]).source == "worker"

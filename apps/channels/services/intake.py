@@ -89,6 +89,7 @@ def channel_report(*, channel: Channel, report: ChannelReport) -> IntakeOutcome:
     )  # fmt: skip
     request = ChannelRequest(
         channel=channel, external_id=report.external_id, token=secrets.token_hex(12), event=outcome.event,
+        submitted_id=outcome.report.submitted_id if outcome.report else outcome.event.pk,
         attached=not outcome.created, external_code=report.external_code, description=report.description,
         address=report.address[:300],
         address_id=report.address_id[:64], media_url=report.media_url, attributes=report.attributes,

@@ -9,7 +9,8 @@ from typing import Any
 
 from apps.events.models import Event, Status, TimelineEntry
 
-from ..models import ChannelRequest, StatusNotice
+from ..models import ChannelKind, ChannelRequest, StatusNotice
+from .intake import SOURCES
 
 CLOSED_STATUSES = {Status.CLOSED, Status.RATED, Status.CANCELLED}
 
@@ -44,6 +45,8 @@ def status_payload(*, request: ChannelRequest, event: Event, from_status: str, a
 
 def channel_follow_status(*, event: Event, from_status: str, action: str, note: str, at: dt.datetime) -> None:
     """An outbox row for every channel request of ``event`` whose channel has a webhook endpoint."""
+    if action == "split":
+        _follow_split(event)
     requests = list(
         ChannelRequest.objects.filter(
             event_id=event.pk, channel__endpoint__isnull=False, channel__is_active=True
@@ -68,3 +71,15 @@ def channel_follow_status(*, event: Event, from_status: str, action: str, note: 
         )
         for request in requests
     )
+
+
+def _follow_split(event: Event) -> None:
+    """A report a channel made was split out of the event it was attached to: the request and the new event
+    find each other again (the event takes the channel as its source)."""
+    request = ChannelRequest.objects.filter(submitted_id=event.pk).select_related("channel").first()
+    if request is None:
+        return
+    ChannelRequest.objects.filter(pk=request.pk).update(event=event, attached=False)
+    source = SOURCES[ChannelKind(request.channel.kind)]
+    Event.objects.filter(pk=event.pk).update(source=source, source_ref=str(request.channel_id))
+    event.source, event.source_ref = source, str(request.channel_id)
