@@ -48,7 +48,11 @@ def anonymous() -> Client:
 
 def test_services_json(routing: Any, anonymous: Client) -> None:
     services = anonymous.get(f"{BASE}/services.json").json()
-    assert len(services) == EventCategory.objects.filter(is_active=True).count()
+    private = ("mental_crisis", "special_groups", "floating_population")
+    assert (
+        len(services) == EventCategory.objects.filter(is_active=True).exclude(family_id__in=private).count()
+    )
+    assert "crisis_suicide_risk" not in {s["service_code"] for s in services}
     garbage = next(s for s in services if s["service_code"] == "sanitation_garbage")
     assert set(garbage) == SERVICE_ELEMENTS
     assert garbage["group"] == "环境卫生" and garbage["type"] == "realtime" and garbage["metadata"] is False
@@ -185,6 +189,7 @@ def test_post_errors(open311: Any, hotline: Any, anonymous: Client) -> None:
     assert error(post(anonymous, hotline[1]))[0] == 403  # a key, but not of an Open311 channel
     assert error(post(anonymous, open311[1], service_code=None)) == (400, "service_code was not provided")
     assert error(post(anonymous, open311[1], service_code="nope"))[0] == 400
+    assert error(post(anonymous, open311[1], service_code="special_correction_missed"))[0] == 400
     assert error(post(anonymous, open311[1], lat=None, long=None))[0] == 400
     assert error(post(anonymous, open311[1], lat="north"))[0] == 400
     assert error(post(anonymous, open311[1], lat=None, long=None, address_id="350205-XX"))[0] == 400

@@ -68,8 +68,18 @@ def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
     return render(document, fmt, root="discovery")
 
 
+# Families whose reports name people in distress or under supervision: not offered on a public API whose
+# requests anyone may read back.
+PRIVATE_FAMILIES = ("mental_crisis", "special_groups", "floating_population")
+
+
 def _categories() -> Any:
-    return visible(EventCategory, _anonymous()).filter(is_active=True).select_related("family")
+    return (
+        visible(EventCategory, _anonymous())
+        .filter(is_active=True)
+        .exclude(family_id__in=PRIVATE_FAMILIES)
+        .select_related("family")
+    )
 
 
 def _with_attributes() -> set[str]:
