@@ -169,6 +169,16 @@ OPEN_STATUSES = [
 ]
 
 
+class Source(models.TextChoices):
+    """Where a report came from: a person of gridapi, or a channel (``source_ref`` is the channel's id)."""
+
+    WORKER = "worker", _("grid worker")
+    DISPATCHER = "dispatcher", _("dispatcher")
+    OPEN311 = "open311", _("Open311 (residents' apps)")
+    HOTLINE = "hotline", _("12345 hotline")
+    SENSOR = "sensor", _("sensor alarm")
+
+
 class Priority(models.IntegerChoices):
     NORMAL = 0, _("normal")
     HIGH = 1, _("high")
@@ -194,6 +204,13 @@ class Event(BaseModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reported_events"
     )
     location = models.PointField(_("location"), srid=4326)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.WORKER)
+    source_ref = models.CharField(
+        _("source reference"),
+        max_length=64,
+        blank=True,
+        help_text="The channel's id when a channel reported it.",
+    )
     grid = models.ForeignKey(
         "territory.TerritoryNode", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

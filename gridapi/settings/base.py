@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.registry",
     "apps.events",
     "apps.operations",
+    "apps.channels",
     "apps.sync",
     "apps.sharing",
     "apps.demo",
@@ -285,6 +286,7 @@ SPECTACULAR_SETTINGS = {
         "VisitOutcomeEnum": "apps.operations.models.VisitOutcome",
         "TaskKindEnum": "apps.operations.models.TaskKind",
         "CheckMethodEnum": "apps.operations.models.CheckMethod",
+        "ChannelKindEnum": "apps.channels.models.ChannelKind",
     },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "APPEND_COMPONENTS": {

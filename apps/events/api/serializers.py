@@ -48,7 +48,7 @@ class EventFeatureSerializer(GeoFeatureModelSerializer):
             "building", "person_ids", "photos", "priority", "report_count", "occurred_at", "reported_at", "reporter",
             "dispatched_at", "sign_by", "signed_at", "handle_by", "handled_at", "closed_at", "suspended", "overdue",
             "return_count", "rework_count", "escalation_count", "reminder_count", "self_resolved", "rating", "routing",
-            "location", "updated_at",
+            "source", "location", "updated_at",
         ]  # fmt: skip
 
     @extend_schema_field(serializers.BooleanField())

@@ -25,6 +25,14 @@ from ..lifecycle import CLOCK_STATES, TRANSITIONS, Actor, allowed_actions
 from ..models import LEVELS, Event, NoticeKind, Status, TimelineEntry
 from ..routing import Route, level_above
 from .common import event_journal, notice_add, timeline_entry, work_calendar
+from .common import (
+    event_journal,
+    event_status_changed,
+    grace_hours,
+    notice_add,
+    timeline_entry,
+    work_calendar,
+)
 from .reporting import dispatch_to, reroute
 
 MAX_EXTENSION_DAYS = Decimal(30)
@@ -333,4 +341,5 @@ def event_act(
     event_journal(event=event, change=Change.UPDATED, actor=actor, fields=["status"])
     for kind in step.notices:
         notice_add(event=event, kind=kind)
+    event_status_changed(event=event, from_status=from_status, action=action.action, note=action.note, at=now)
     return event

@@ -1,7 +1,7 @@
 """What every event write shares: the working calendar, the timeline, the journal and department notices."""
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -77,6 +77,22 @@ def notice_add(*, event: Event, kind: str) -> EventNotice | None:
     return EventNotice.objects.create(
         event=event, department_id=event.department_id, kind=kind, payload=notice_payload(event)
     )
+
+
+# Apps above events (the channels an event came from) follow its status changes in the same transaction.
+StatusFollower = Callable[..., None]
+_status_followers: list[StatusFollower] = []
+
+
+def event_status_followers_register(follower: StatusFollower) -> None:
+    """``follower(event=…, from_status=…, action=…, note=…, at=…)`` is called after each action on an event."""
+    if follower not in _status_followers:
+        _status_followers.append(follower)
+
+
+def event_status_changed(*, event: Event, from_status: str, action: str, note: str, at: dt.datetime) -> None:
+    for follower in _status_followers:
+        follower(event=event, from_status=from_status, action=action, note=note, at=at)
 
 
 def grace_hours() -> float:

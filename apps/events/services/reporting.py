@@ -29,6 +29,7 @@ from ..models import (
     EventReport,
     NoticeKind,
     Priority,
+    Source,
     Status,
     TimelineEntry,
 )
@@ -54,6 +55,12 @@ class ReportInput:
     resolved_on_site: bool = False
     submitted_id: uuid.UUID | None = None
     device_id: str = ""
+    # A channel's report names its kind and the channel; empty: from the reporter's role.
+    source: str = ""
+    source_ref: str = ""
+    # Set when the reporter could not name a category we know (a channel's unmapped code): the event goes to
+    # triage with this reason, and is not matched against open events of a family it may not belong to.
+    triage_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,7 +157,7 @@ def event_report(*, report: ReportInput, reporter: Any) -> ReportOutcome:
     now = timezone.now()
     submitted_id = report.submitted_id or uuid7()  # time-ordered: lists page newest first by id
     actor = Actor("worker", user=reporter, label=str(reporter))
-    if not report.resolved_on_site:
+    if not report.resolved_on_site and not report.triage_reason:
         advisory_xact_lock(
             _duplicate_locks(family=report.category.family_id, lon=report.location.x, lat=report.location.y,
                              radius_m=report.category.duplicate_radius_m)
@@ -200,6 +207,9 @@ def _create(*, report: ReportInput, reporter: Any, actor: Actor, submitted_id: u
             now: dt.datetime, existing: EventReport | None = None) -> ReportOutcome:  # fmt: skip
     category = report.category
     placement, route = route_event(category=category, lon=report.location.x, lat=report.location.y)
+    if report.triage_reason:
+        route = Route(level=route.level, explanation={**route.explanation, "triage": True,
+                                                      "reason": report.triage_reason})  # fmt: skip
     event = Event(
         id=submitted_id, category=category, title=report.title, description=report.description,
         occurred_at=report.occurred_at, reported_at=existing.reported_at if existing else now, reporter=reporter,
@@ -207,7 +217,8 @@ def _create(*, report: ReportInput, reporter: Any, actor: Actor, submitted_id: u
         grid_id=placement.grid.id if placement.grid else None,
         territory_path=placement.grid.path if placement.grid else "",
         building=report.building, person_ids=report.person_ids, photos=report.photos, level=route.level,
-        routing=route.explanation,
+        routing=route.explanation, source_ref=report.source_ref,
+        source=report.source or (Source.DISPATCHER if role_of(reporter) == "dispatcher" else Source.WORKER),
     )  # fmt: skip
     entries = [timeline_entry(event=event, action="report", actor=actor, from_status="", to_status=Status.REPORTED,
                               at=now, note=report.description, photos=report.photos)]  # fmt: skip

@@ -13,7 +13,7 @@ from apps.journal.models import Change
 
 from ..lifecycle import Actor
 from ..models import Event, EventReport, TimelineEntry
-from .common import event_journal, timeline_entry
+from .common import event_journal, event_status_changed, timeline_entry
 from .reporting import ReportInput, ReportOutcome, _create, priority_of
 
 
@@ -50,4 +50,5 @@ def event_report_split(
     TimelineEntry.objects.filter(event=outcome.event, action="report").update(
         data={"split_from": str(source.pk)}, actor=reporter
     )
+    event_status_changed(event=outcome.event, from_status="", action="split", note=note, at=now)
     return outcome

@@ -14,6 +14,7 @@ from apps.journal.models import AccessChannel
 
 from ..feeds import fanout_start_cursor, feed_page
 from ..models import Delivery, Subscription, WebhookDelivery, WebhookEndpoint
+from .channels import channel_notices_fanout
 from .messages import _json, _new_deliveries
 
 logger = logging.getLogger(__name__)
@@ -130,6 +131,11 @@ def webhooks_fanout(*, limit: int = 500) -> int:
             logger.exception("webhook fan-out of subscription %s failed", subscription_id)
     for _batch in range(MAX_PAGES_PER_RUN):
         count, more = notices_fanout(limit=limit)
+        made += count
+        if not more:
+            break
+    for _batch in range(MAX_PAGES_PER_RUN):
+        count, more = channel_notices_fanout(limit=limit)
         made += count
         if not more:
             break
