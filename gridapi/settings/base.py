@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "apps.events",
     "apps.sync",
     "apps.sharing",
+    "apps.stats",
     "apps.demo",
 ]
 
