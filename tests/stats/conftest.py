@@ -21,6 +21,11 @@ CST = dt.timezone(dt.timedelta(hours=8))
 XA = (118.0230, 24.4850)  # 新垵村 grid 01: dispute_neighbour goes to HC-XY-XA-CW (community)
 
 
+def spot(index: int) -> tuple[float, float]:
+    """Points of 新垵村 grid 01 440 m apart (beyond the duplicate radius), 0 ≤ index < 8."""
+    return (118.0230, 24.4850 + 0.004 * (index % 8))
+
+
 def at(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=CST)
 
