@@ -205,3 +205,56 @@ def indicator_counts(*, principal: Principal | Any, query: Query) -> list[CountR
 def indicator_counts_from_scratch(*, scope: StatsScope, query: Query) -> list[CountRow]:
     """The same counts computed from the raw history, without facts or rollups (slow; for checking)."""
     return _counts(scratch_sql(), _period_params(query.periods), "scratch", [], query, scope)
+
+
+def node_in_scope(principal: Principal | Any, code: str) -> TerritoryNode | None:
+    """The territory node ``code`` if the caller may count within it (a dispatcher: their territory)."""
+    scope = scope_for(principal)
+    node = TerritoryNode.objects.defer("boundary").filter(code=code).first()
+    if scope is None or node is None:
+        return None
+    if scope.path is not None and not node.path.startswith(scope.path):
+        return None
+    return node
+
+
+def default_node(principal: Principal | Any) -> TerritoryNode | None:
+    """Where a drill-down starts: a dispatcher's territory, else the root of the tree."""
+    scope = scope_for(principal)
+    if scope is not None and scope.path is not None:
+        return TerritoryNode.objects.defer("boundary").filter(path=scope.path).first()
+    return TerritoryNode.objects.defer("boundary").filter(parent__isnull=True).order_by("path").first()
+
+
+def department_in_scope(principal: Principal | Any, code: str) -> Any:
+    """The department ``code`` if the caller may count it (a department: itself; a dispatcher: any)."""
+    from apps.departments.models import Department
+
+    scope = scope_for(principal)
+    department = Department.objects.filter(code=code).first()
+    if scope is None or department is None:
+        return None
+    if scope.department_ids and department.pk not in scope.department_ids:
+        return None
+    return department
+
+
+def key_labels(dimension: str, keys: list[str]) -> dict[str, tuple[str, str]]:
+    """{key: (code, name)} for the keys of a dimension (department ids, node codes, worker ids, …)."""
+    from apps.accounts.models import User
+    from apps.departments.models import Department
+    from apps.events.models import EventCategory
+
+    if dimension == "department":
+        rows = Department.objects.filter(pk__in=keys).values_list("pk", "code", "name")
+        return {str(pk): (code, name) for pk, code, name in rows}
+    if dimension == "node":
+        rows = TerritoryNode.objects.filter(code__in=keys).values_list("code", "code", "name")
+    elif dimension == "category":
+        rows = EventCategory.objects.filter(pk__in=keys).values_list("pk", "code", "name")
+    elif dimension == "worker":
+        users = User.objects.filter(pk__in=keys).values_list("pk", "username", "full_name")
+        return {str(pk): (username, full_name or username) for pk, username, full_name in users}
+    else:
+        return {key: (key, key) for key in keys}
+    return {str(key): (code, name) for key, code, name in rows}
