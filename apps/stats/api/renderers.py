@@ -5,15 +5,17 @@ from typing import Any
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from ..charts import indicator_chart
-from ..exports import table_csv, table_xlsx
+from ..exports import Sheets, sheets_csv, sheets_xlsx
 
 
 class _TableRenderer(BaseRenderer):
     charset = None
     render_style = "binary"
 
-    def names(self, view: Any) -> dict[str, str]:
-        return dict(getattr(view, "column_names", {}))
+    def sheets(self, data: Any, context: dict[str, Any] | None) -> Sheets:
+        """The view says how its table is laid out in sheets (``export_sheets``)."""
+        view = (context or {}).get("view")
+        return view.export_sheets(data)  # type: ignore[union-attr]
 
     def table(self, data: Any, context: dict[str, Any] | None) -> bytes:
         raise NotImplementedError
@@ -32,7 +34,7 @@ class CsvRenderer(_TableRenderer):
     charset = "utf-8"
 
     def table(self, data: Any, context: dict[str, Any] | None) -> bytes:
-        return table_csv(data, self.names((context or {}).get("view")))
+        return sheets_csv(self.sheets(data, context))
 
 
 class XlsxRenderer(_TableRenderer):
@@ -40,7 +42,7 @@ class XlsxRenderer(_TableRenderer):
     format = "xlsx"
 
     def table(self, data: Any, context: dict[str, Any] | None) -> bytes:
-        return table_xlsx(data, self.names((context or {}).get("view")))
+        return sheets_xlsx(self.sheets(data, context))
 
 
 class _ChartRenderer(_TableRenderer):

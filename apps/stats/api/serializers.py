@@ -120,3 +120,58 @@ class StatsIndicatorTableSerializer(serializers.Serializer[Any]):
         allow_null=True, help_text="When the rollups last took in event changes (every few seconds)."
     )
     rows = StatsIndicatorRowSerializer(many=True)
+
+
+class StatsRegistryQuerySerializer(StatsPeriodQuerySerializer):
+    """The node (default: the caller's territory, or the root) and the periods of arrivals and departures."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if not attrs.get("node"):
+            attrs["node"] = default_node(self.context["principal"])
+            if attrs["node"] is None:
+                raise serializers.ValidationError({"node": [_("Name the territory node.")]})
+        return attrs
+
+
+def _counts_field(help_text: str) -> serializers.DictField:
+    return serializers.DictField(child=serializers.IntegerField(), help_text=help_text)
+
+
+class StatsPopulationSerializer(serializers.Serializer[Any]):
+    total = serializers.IntegerField(help_text="实有人口: canonical people placed in the node's grids.")
+    household_type = _counts_field("By household type (户籍 registered, 流动 floating, 境外 overseas, unknown).")
+    gender = _counts_field("By gender (male, female, unknown).")
+    age_band = _counts_field("By age today: 0-17, 18-34, 35-59, 60-79, 80+, unknown.")
+    special_groups = serializers.DictField(
+        child=serializers.IntegerField(), allow_null=True,
+        help_text="特殊人群 by tag: only the tags the caller is entitled to see (administrators and dispatchers: all; "
+        "departments: those a subscription grants with the field person.tags); null when none.",
+    )  # fmt: skip
+
+
+class StatsHousingSerializer(serializers.Serializer[Any]):
+    total = serializers.IntegerField(help_text="实有房屋: canonical buildings placed in the node's grids.")
+    use = _counts_field("By use (residential, rental 出租屋, shop, factory, school, office, other, unknown).")
+
+
+class StatsMovementSerializer(serializers.Serializer[Any]):
+    period = serializers.CharField()
+    arrivals = serializers.IntegerField(help_text="迁入: residences starting in the period.")
+    departures = serializers.IntegerField(help_text="迁出: residences ending in the period.")
+
+
+class StatsRegistryRowSerializer(serializers.Serializer[Any]):
+    level = serializers.ChoiceField(choices=["total", "node"], help_text="total: the node itself; node: a child")
+    key = serializers.CharField(help_text="Territory node code.")
+    name = serializers.CharField()
+    population = StatsPopulationSerializer()
+    housing = StatsHousingSerializer()
+    movement = StatsMovementSerializer(many=True)
+
+
+class StatsRegistryTableSerializer(serializers.Serializer[Any]):
+    node = serializers.CharField()
+    periods = StatsPeriodSerializer(many=True)
+    special_groups_shown = serializers.BooleanField()
+    rows = StatsRegistryRowSerializer(many=True)
