@@ -8,6 +8,15 @@ class StatsConfig(AppConfig):
     verbose_name = _("Statistics")
 
     def ready(self) -> None:
+        from django.conf import settings
+
+        # The rollups follow the journal every few seconds; a missed run only delays them (the cursor never
+        # skips). Kept here so that the app brings its schedule along; settings may override it.
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "stats-advance-rollups",
+            {"task": "apps.stats.tasks.advance_rollups",
+             "schedule": float(getattr(settings, "GRIDAPI_STATS_ROLLUP_SECONDS", 5.0))},
+        )  # fmt: skip
         from apps.core.visibility import visibility_register
         from apps.stats import selectors
         from apps.stats.models import DepartmentRollup, EventFact, GridRollup

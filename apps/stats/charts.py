@@ -45,8 +45,8 @@ def _value(row: dict[str, Any], indicator: str) -> float:
 def indicator_chart(table: dict[str, Any], *, indicator: str, image_format: str) -> bytes:
     """A trend of ``indicator`` over the periods (the total rows) beside the ranking of the last period."""
     name = INDICATOR_NAMES.get(indicator, indicator)
-    rc = {"font.family": _font_family(), "axes.unicode_minus": False, "svg.fonttype": "none"}
-    with matplotlib.rc_context(rc):
+    rc: dict[str, Any] = {"font.family": _font_family(), "axes.unicode_minus": False, "svg.fonttype": "none"}
+    with matplotlib.rc_context(rc):  # type: ignore[arg-type]  # the stubs list every key as a literal
         figure = Figure(figsize=(12, 5), dpi=110)
         trend, ranking = figure.subplots(1, 2)
         totals = [row for row in table["rows"] if row["level"] == "total"]

@@ -76,7 +76,9 @@ def registry_sheets(table: dict[str, Any]) -> Sheets:
     head = ["层级", "代码", "名称"] + [title for title, _get in columns]
     sheets: Sheets = {}
     for level, rows in _by_level(table["rows"]).items():
-        sheets[level] = [head] + [[level, row["key"], row["name"]] + [get(row) for _t, get in columns] for row in rows]
+        sheets[level] = [head] + [
+            [level, row["key"], row["name"]] + [get(row) for _t, get in columns] for row in rows
+        ]
     return sheets
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - SQL assembled from this module's constants and model names; values travel as parameters
 """Reading an event's raw history (events and their timelines) into holdings, suspensions and occurrences.
 
 A *holding* is one stretch during which a department held an event: it starts with the entry that
@@ -195,7 +196,9 @@ def scratch_sql(event_filter: str = "") -> str:
     dims = "hd.department_id, ev.grid_id, ev.category_id, ev.channel, NULL::uuid AS reporter_id"
 
     def select(source: str, counts: dict[str, str], dims: str, where: str) -> str:
-        values = ", ".join(f"({counts[name]})::int AS {name}" if name in counts else f"0 AS {name}" for name in COUNTS)
+        values = ", ".join(
+            f"({counts[name]})::int AS {name}" if name in counts else f"0 AS {name}" for name in COUNTS
+        )
         return f"SELECT p.label, {dims}, {values} FROM {source} JOIN periods p ON {where}"
 
     parts = [
@@ -206,4 +209,12 @@ def scratch_sql(event_filter: str = "") -> str:
         select("reports r", {"reported": "1", "reported_valid": "r.valid"},
                "NULL::uuid, r.grid_id, r.category_id, r.channel, r.reporter_id", inp.format("r.day")),
     ]  # fmt: skip
-    return "WITH " + PERIODS_CTE + "," + _history(event_filter) + ",\nscratch AS (\n" + "\nUNION ALL\n".join(parts) + ")"
+    return (
+        "WITH "
+        + PERIODS_CTE
+        + ","
+        + _history(event_filter)
+        + ",\nscratch AS (\n"
+        + "\nUNION ALL\n".join(parts)
+        + ")"
+    )

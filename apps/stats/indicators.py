@@ -59,7 +59,12 @@ DEFAULT_WEIGHTS = (Decimal("0.3"), Decimal("0.3"), Decimal("0.3"))
 DEFAULT_BANDS: tuple[tuple[int, Decimal], ...] = (
     (50, Decimal(10)), (100, Decimal(9)), (200, Decimal("7.5")), (500, Decimal(6)), (1000, Decimal(4)),
 )  # fmt: skip
-GRADES: tuple[tuple[Decimal, str], ...] = ((Decimal(90), "A"), (Decimal(75), "B"), (Decimal(60), "C"), (Decimal(40), "D"))
+GRADES: tuple[tuple[Decimal, str], ...] = (
+    (Decimal(90), "A"),
+    (Decimal(75), "B"),
+    (Decimal(60), "C"),
+    (Decimal(40), "D"),
+)
 CENT = Decimal("0.01")
 
 

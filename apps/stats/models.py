@@ -28,7 +28,9 @@ class FactDays(models.Model):
     day_min = models.DateField()
     day_max = models.DateField()
     open_from = models.DateField(null=True, blank=True)
-    open_until = models.DateField(null=True, blank=True, help_text="Resumed on this day; null: still suspended.")
+    open_until = models.DateField(
+        null=True, blank=True, help_text="Resumed on this day; null: still suspended."
+    )
     dispatched = models.IntegerField(default=0)
     sign_due = models.IntegerField(default=0)
     signed_on_time = models.IntegerField(default=0)
@@ -65,6 +67,9 @@ class EventFact(FactDays):
         verbose_name_plural = _("indicator facts")
         indexes = [models.Index(fields=["event_id"], name="stats_fact_event")]
 
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.day_min}–{self.day_max}"
+
 
 class GridRollup(FactDays):
     """Sums of facts per department × grid × category × channel × reporter × days (the fine rollup)."""
@@ -88,6 +93,9 @@ class GridRollup(FactDays):
         ]  # fmt: skip
         indexes = [models.Index(fields=["day_min"], name="stats_grid_rollup_day")]
 
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.grid_id} {self.category_id} {self.day_min}–{self.day_max}"
+
 
 class DepartmentRollup(FactDays):
     """Sums of facts per department × days: the coarse rollup the city-wide and per-department tables read."""
@@ -106,6 +114,9 @@ class DepartmentRollup(FactDays):
         ]  # fmt: skip
         indexes = [models.Index(fields=["department_id", "day_min"], name="stats_dept_rollup_day")]
 
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.day_min}–{self.day_max}"
+
 
 class RollupCursor(models.Model):
     """Where the rollups stand in the journal: every event change at or before (txid, id) is in them."""
@@ -118,3 +129,6 @@ class RollupCursor(models.Model):
     class Meta:
         verbose_name = _("rollup cursor")
         verbose_name_plural = _("rollup cursors")
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.txid}/{self.entry_id}"

@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - SQL assembled from this module's constants and model names; values travel as parameters
 """Registry statistics (实有人口、实有房屋, arrivals and departures) per territory node and its children.
 
 Counts are of canonical records (merged ones are tombstones): people by the grid they are placed in,
@@ -30,33 +31,40 @@ UNKNOWN = "unknown"
 
 def registry_paths(principal: Principal | Any) -> list[str] | None:
     """The territory paths the caller may count ([""]: everything), or None when it may not."""
-    role = role_of(principal)
+    caller: Any = principal  # a user or an API key's principal: each has its own attributes
+    role = role_of(caller)
     if role == "admin":
         return [""]
     if role == "dispatcher" and getattr(principal, "territory_id", None):
-        return [principal.territory.path]
+        return [caller.territory.path]
     if role == "department_system":
-        return [principal.department.jurisdiction.path]
+        return [caller.department.jurisdiction.path]
     if role == "department_staff":
-        return [m.department.jurisdiction.path for m in principal.memberships.select_related("department__jurisdiction")]
+        return [
+            m.department.jurisdiction.path
+            for m in caller.memberships.select_related("department__jurisdiction")
+        ]
     return None
 
 
 def entitled_tags(principal: Principal | Any) -> list[str]:
     """The special-group tags the caller may see counted."""
-    role = role_of(principal)
+    caller: Any = principal
+    role = role_of(caller)
     if role in {"admin", "dispatcher"}:
         return list(PersonTag.values)
     if role == "department_system":
-        departments = [principal.department_id]
+        departments = [caller.department_id]
     elif role == "department_staff":
-        departments = [m.department_id for m in principal.memberships.all()]
+        departments = [m.department_id for m in caller.memberships.all()]
     else:
         return []
     from apps.sharing.models import Subscription
 
     tags: set[str] = set()
-    granted = Subscription.objects.filter(department_id__in=departments, is_active=True, fields__contains=["person.tags"])
+    granted = Subscription.objects.filter(
+        department_id__in=departments, is_active=True, fields__contains=["person.tags"]
+    )
     for person_tags in granted.values_list("person_tags", flat=True):
         tags.update(person_tags or PersonTag.values)
     return sorted(tags)
@@ -79,7 +87,9 @@ def _age_band(birth_date: dt.date | None, today: dt.date) -> str:
     return next((name for name, low, high in AGE_BANDS if low <= age <= high), UNKNOWN)
 
 
-def registry_table(*, principal: Principal | Any, node: TerritoryNode, periods: list[Period]) -> dict[str, Any]:
+def registry_table(
+    *, principal: Principal | Any, node: TerritoryNode, periods: list[Period]
+) -> dict[str, Any]:
     """The node's total and one row per child: people, special groups, buildings, arrivals and departures."""
     paths = registry_paths(principal) or []
     if not any(node.path.startswith(path) for path in paths):

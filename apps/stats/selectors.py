@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - SQL assembled from this module's constants and model names; values travel as parameters
 """Reads of indicator counts: what each caller may see, from the rollups or straight from the history.
 
 Dispatchers see their territory, department staff and systems their department(s), administrators all.
@@ -35,16 +36,17 @@ class StatsScope:
 
 def scope_for(principal: Principal | Any) -> StatsScope | None:
     """The caller's scope, or None when the caller may not see indicators (grid workers, strangers)."""
+    caller: Any = principal  # a user or an API key's principal: each has its own attributes
     role = role_of(principal)
     if role == "admin":
         return StatsScope(everything=True)
     if role == "dispatcher" and getattr(principal, "territory_id", None):
-        territory = principal.territory
+        territory = caller.territory
         return StatsScope(path=territory.path, ungridded=territory.parent_id is None)
     if role == "department_system":
-        return StatsScope(department_ids=(principal.department_id,))
+        return StatsScope(department_ids=(caller.department_id,))
     if role == "department_staff":
-        return StatsScope(department_ids=tuple(m.department_id for m in principal.memberships.all()))
+        return StatsScope(department_ids=tuple(m.department_id for m in caller.memberships.all()))
     return None
 
 
@@ -114,7 +116,9 @@ def _key_sql(query: Query) -> tuple[str, list[Any]]:
 
 def _conditions(query: Query, scope: StatsScope) -> tuple[list[str], list[Any], bool]:
     """WHERE conditions and their parameters; whether they need the grid's territory node (``g``)."""
-    conds, params, needs_grid = ["TRUE"], [], query.dimension == "node"
+    conds: list[str] = ["TRUE"]
+    params: list[Any] = []
+    needs_grid = query.dimension == "node"
     if query.dimension == "department":
         conds.append("b.department_id IS NOT NULL")
     if query.dimension == "worker":
@@ -172,8 +176,11 @@ def _period_params(periods: list[Period]) -> list[Any]:
 
 
 def _uses_department_rollup(query: Query, scope: StatsScope) -> bool:
-    return query.dimension in {"total", "department"} and query.node is None and not query.category and (
-        scope.path is None
+    return (
+        query.dimension in {"total", "department"}
+        and query.node is None
+        and not query.category
+        and (scope.path is None)
     )
 
 
@@ -199,7 +206,9 @@ def indicator_counts(*, principal: Principal | Any, query: Query) -> list[CountR
         "AND r.day_max <= pd.e AND (r.open_from IS NULL OR (r.open_from <= pd.e AND "
         "(r.open_until IS NULL OR r.open_until > pd.e))))"
     )
-    return _counts("WITH " + PERIODS_CTE, _period_params(query.periods), source, list(gate_params), query, scope)
+    return _counts(
+        "WITH " + PERIODS_CTE, _period_params(query.periods), source, list(gate_params), query, scope
+    )
 
 
 def indicator_counts_from_scratch(*, scope: StatsScope, query: Query) -> list[CountRow]:
@@ -245,6 +254,7 @@ def key_labels(dimension: str, keys: list[str]) -> dict[str, tuple[str, str]]:
     from apps.departments.models import Department
     from apps.events.models import EventCategory
 
+    rows: Any
     if dimension == "department":
         rows = Department.objects.filter(pk__in=keys).values_list("pk", "code", "name")
         return {str(pk): (code, name) for pk, code, name in rows}

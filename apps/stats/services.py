@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - SQL assembled from this module's constants and model names; values travel as parameters
 """Keeping the indicator rollups in step with the events, incrementally from the journal.
 
 The journal is read with its never-skip cursor (``(txid, id)`` below the oldest running transaction, see

@@ -33,10 +33,12 @@ def at(*args: int) -> dt.datetime:
 class Story:
     """Drives events through the services as the department, the dispatcher and the reporter would."""
 
-    def __init__(self, reporter: User, dispatcher: User) -> None:
-        self.reporter, self.dispatcher = reporter, dispatcher
+    def __init__(self, reporting_worker: User, dispatcher: User) -> None:
+        self.reporter, self.dispatcher = reporting_worker, dispatcher
 
-    def report(self, when: dt.datetime, category: str = "dispute_neighbour", point: tuple[float, float] = XA) -> Event:
+    def report(
+        self, when: dt.datetime, category: str = "dispute_neighbour", point: tuple[float, float] = XA
+    ) -> Event:
         with time_machine.travel(when, tick=False):
             outcome = event_report(
                 report=ReportInput(category=EventCategory.objects.get(pk=category), title="事件",
@@ -53,7 +55,9 @@ class Story:
             return Actor("dispatcher", user=self.dispatcher, label="dispatcher")
         return Actor("worker", user=self.reporter, label="worker")
 
-    def act(self, event: Event, when: dt.datetime, action: str, by: str, note: str = "说明", **params: Any) -> Event:
+    def act(
+        self, event: Event, when: dt.datetime, action: str, by: str, note: str = "说明", **params: Any
+    ) -> Event:
         with time_machine.travel(when, tick=False):
             return event_act(event=event, actor=self.actor(event, by), expected_version=None, now=when,
                              action=ActionInput(action, note=note, params=params))  # fmt: skip

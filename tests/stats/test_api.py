@@ -52,7 +52,10 @@ def test_a_dispatcher_counts_their_territory_and_drills_down(
     client = api_client(dispatcher_of("HC-XY"))
     body = client.get(NOVEMBER + "&dimension=node").json()
     assert body["node"] == "HC-XY"
-    assert [(row["key"], row["indicators"]["filed"]["value"]) for row in body["rows"]] == [("HC-XY", 3), ("HC-XY-XA", 3)]
+    assert [(row["key"], row["indicators"]["filed"]["value"]) for row in body["rows"]] == [
+        ("HC-XY", 3),
+        ("HC-XY-XA", 3),
+    ]
     elsewhere = api_client(dispatcher_of("HC-SY")).get(NOVEMBER + "&dimension=node").json()
     assert total(elsewhere)["indicators"]["filed"]["value"] == 0
     refused = client.get(NOVEMBER + "&dimension=node&node=HC-SY")
@@ -76,7 +79,9 @@ def test_bad_parameters_are_problems_not_errors(api_client: Any, admin_user: Any
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"period", "start"}
     assert client.get("/api/v1/stats/indicators/?start=2026-11-02&end=2026-11-01").status_code == 400
-    assert client.get("/api/v1/stats/indicators/?period=day&start=2020-01-01&end=2026-01-01").status_code == 400
+    assert (
+        client.get("/api/v1/stats/indicators/?period=day&start=2020-01-01&end=2026-01-01").status_code == 400
+    )
     assert client.get("/api/v1/stats/indicators/?format=csv&period=nope").status_code == 400
 
 
@@ -108,7 +113,10 @@ def test_charts_are_rendered_with_chinese_labels(
     assert len(response.content) > 5_000
     if image_format == "png":
         assert response.content[:8] == b"\x89PNG\r\n\x1a\n"
-        width, height = int.from_bytes(response.content[16:20], "big"), int.from_bytes(response.content[20:24], "big")
+        width, height = (
+            int.from_bytes(response.content[16:20], "big"),
+            int.from_bytes(response.content[20:24], "big"),
+        )
         assert (width, height) == (1320, 550)
     else:
         text = response.content.decode("utf-8")

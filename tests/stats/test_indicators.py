@@ -109,7 +109,11 @@ def test_the_reporter_counts_every_event_reported_and_the_valid_ones(story: Stor
     rows = indicator_counts(principal=admin_user, query=month("worker", dt.date(2026, 11, 1)))
     row = next(r for r in rows if r.key == str(story.reporter.pk))
     # Reported 5; accepted and not cancelled: E1–E4 = 4 → 80 %.
-    assert indicators_of(row.counts)["valid_reports"] == {"numerator": 4, "denominator": 5, "value": Decimal("80.00")}
+    assert indicators_of(row.counts)["valid_reports"] == {
+        "numerator": 4,
+        "denominator": 5,
+        "value": Decimal("80.00"),
+    }
 
 
 def test_december_keeps_only_what_happened_in_december(story: Story, admin_user: Any) -> None:
@@ -126,7 +130,9 @@ def test_december_keeps_only_what_happened_in_december(story: Story, admin_user:
     assert november_total.counts["suspended_due"] == 1
 
 
-def test_drill_down_lists_the_children_of_a_node_and_its_total(story: Story, admin_user: Any, territory: Any) -> None:
+def test_drill_down_lists_the_children_of_a_node_and_its_total(
+    story: Story, admin_user: Any, territory: Any
+) -> None:
     november(story)
     stats_rollups_catch_up()
     query = month("node", dt.date(2026, 11, 1), node=territory["HC-XY"])
@@ -144,7 +150,11 @@ def system_of(department: Any) -> Any:
 def test_a_department_sees_its_own_counts_only(story: Story, routing: Any) -> None:
     november(story)
     stats_rollups_catch_up()
-    own = indicator_counts(principal=system_of(routing["HC-XY-XA-CW"]), query=month("total", dt.date(2026, 11, 1)))
-    other = indicator_counts(principal=system_of(routing["HC-SF-XY"]), query=month("total", dt.date(2026, 11, 1)))
+    own = indicator_counts(
+        principal=system_of(routing["HC-XY-XA-CW"]), query=month("total", dt.date(2026, 11, 1))
+    )
+    other = indicator_counts(
+        principal=system_of(routing["HC-SF-XY"]), query=month("total", dt.date(2026, 11, 1))
+    )
     assert own[0].counts["due"] == 4
     assert other == [] or other[0].counts["due"] == 0

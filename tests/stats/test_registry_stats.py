@@ -54,7 +54,14 @@ def test_a_district_and_its_subdistricts(api_client: Any, admin_user: Any, regis
     assert total["population"]["household_type"] == {"registered": 2, "floating": 2, "overseas": 0}
     assert total["population"]["gender"] == {"male": 2, "female": 2}
     # Ages on 1 Dec 2026: 86 (80+), 31 (18-34), 11 (0-17), unknown.
-    assert total["population"]["age_band"] == {"0-17": 1, "18-34": 1, "35-59": 0, "60-79": 0, "80+": 1, "unknown": 1}
+    assert total["population"]["age_band"] == {
+        "0-17": 1,
+        "18-34": 1,
+        "35-59": 0,
+        "60-79": 0,
+        "80+": 1,
+        "unknown": 1,
+    }
     assert total["population"]["special_groups"]["elderly_alone"] == 1
     assert total["housing"]["total"] == 2 and total["housing"]["use"]["rental"] == 1
     # Arrivals: October the tenant, November the child; departures: November the tenant.
@@ -82,8 +89,14 @@ def test_a_department_without_a_tag_grant_sees_no_special_groups(
 
 def test_exports_have_chinese_headers(api_client: Any, admin_user: Any, registry: Any) -> None:
     client = api_client(admin_user)
-    lines = list(csv.reader(io.StringIO(client.get(URL + "&node=HC-XY&format=csv").content.decode("utf-8-sig"))))
-    assert lines[0][:4] == ["层级", "代码", "名称", "实有人口"] and "户别·流动" in lines[0] and "2026-11·迁出" in lines[0]
+    lines = list(
+        csv.reader(io.StringIO(client.get(URL + "&node=HC-XY&format=csv").content.decode("utf-8-sig")))
+    )
+    assert (
+        lines[0][:4] == ["层级", "代码", "名称", "实有人口"]
+        and "户别·流动" in lines[0]
+        and "2026-11·迁出" in lines[0]
+    )
     workbook = load_workbook(io.BytesIO(client.get(URL + "&node=HC-XY&format=xlsx").content))
     assert workbook.sheetnames == ["合计", "下级辖区"]
     assert workbook["下级辖区"]["B2"].value == "HC-XY-XA"

@@ -21,7 +21,9 @@ class StatsPeriodQuerySerializer(serializers.Serializer[Any]):
     node = serializers.CharField(
         required=False, max_length=32, help_text="A territory node code: count within it (drill-down)."
     )
-    format = serializers.ChoiceField(choices=EXPORT_FORMATS, required=False, help_text="json, csv, xlsx, png, svg")
+    format = serializers.ChoiceField(
+        choices=EXPORT_FORMATS, required=False, help_text="json, csv, xlsx, png, svg"
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         principal = self.context["principal"]
@@ -36,7 +38,9 @@ class StatsPeriodQuerySerializer(serializers.Serializer[Any]):
         if attrs.get("node"):
             node = node_in_scope(principal, attrs["node"])
             if node is None:
-                raise serializers.ValidationError({"node": [_("No such territory node among those you may see.")]})
+                raise serializers.ValidationError(
+                    {"node": [_("No such territory node among those you may see.")]}
+                )
             attrs["node"] = node
         return attrs
 
@@ -48,7 +52,9 @@ class StatsIndicatorQuerySerializer(StatsPeriodQuerySerializer):
         "worker (有效上报率), or only the total.",
     )  # fmt: skip
     category = serializers.CharField(required=False, max_length=48, help_text="Only this event category.")
-    department = serializers.CharField(required=False, max_length=32, help_text="Only this department (code).")
+    department = serializers.CharField(
+        required=False, max_length=32, help_text="Only this department (code)."
+    )
     indicator = serializers.ChoiceField(
         choices=sorted(DEFINITIONS), default="composite", help_text="The indicator a chart shows."
     )
@@ -59,7 +65,9 @@ class StatsIndicatorQuerySerializer(StatsPeriodQuerySerializer):
         if attrs.get("department"):
             department = department_in_scope(principal, attrs["department"])
             if department is None:
-                raise serializers.ValidationError({"department": [_("No such department among those you may see.")]})
+                raise serializers.ValidationError(
+                    {"department": [_("No such department among those you may see.")]}
+                )
             attrs["department"] = department
         if attrs["dimension"] == "node" and not attrs.get("node"):
             attrs["node"] = default_node(principal)
@@ -96,7 +104,9 @@ StatsIndicatorsSerializer = type("StatsIndicatorsSerializer", (serializers.Seria
 class StatsIndicatorRowSerializer(serializers.Serializer[Any]):
     period = serializers.CharField(help_text="2026-11, 2026-W45, 2026-Q4, 2026, 2026-11-02 or start/end")
     level = serializers.ChoiceField(choices=DIMENSIONS, help_text="total, or the dimension of the row")
-    key = serializers.CharField(allow_null=True, help_text="Department code, node code, category code, user …")
+    key = serializers.CharField(
+        allow_null=True, help_text="Department code, node code, category code, user …"
+    )
     name = serializers.CharField(allow_null=True)
     grade = serializers.ChoiceField(
         choices=["A", "B", "C", "D", "E"], allow_null=True,
@@ -106,7 +116,7 @@ class StatsIndicatorRowSerializer(serializers.Serializer[Any]):
 
 
 class StatsPeriodSerializer(serializers.Serializer[Any]):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a period's label, not the field's
     start = serializers.DateField()
     end = serializers.DateField()
 
@@ -140,7 +150,9 @@ def _counts_field(help_text: str) -> serializers.DictField:
 
 class StatsPopulationSerializer(serializers.Serializer[Any]):
     total = serializers.IntegerField(help_text="实有人口: canonical people placed in the node's grids.")
-    household_type = _counts_field("By household type (户籍 registered, 流动 floating, 境外 overseas, unknown).")
+    household_type = _counts_field(
+        "By household type (户籍 registered, 流动 floating, 境外 overseas, unknown)."
+    )
     gender = _counts_field("By gender (male, female, unknown).")
     age_band = _counts_field("By age today: 0-17, 18-34, 35-59, 60-79, 80+, unknown.")
     special_groups = serializers.DictField(
@@ -162,7 +174,9 @@ class StatsMovementSerializer(serializers.Serializer[Any]):
 
 
 class StatsRegistryRowSerializer(serializers.Serializer[Any]):
-    level = serializers.ChoiceField(choices=["total", "node"], help_text="total: the node itself; node: a child")
+    level = serializers.ChoiceField(
+        choices=["total", "node"], help_text="total: the node itself; node: a child"
+    )
     key = serializers.CharField(help_text="Territory node code.")
     name = serializers.CharField()
     population = StatsPopulationSerializer()

@@ -3,7 +3,6 @@ and charts."""
 
 from typing import Any
 
-
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -60,10 +59,10 @@ class IndicatorsView(_StatsView):
         params = StatsIndicatorQuerySerializer(data=request.query_params, context={"principal": request.user})
         params.is_valid(raise_exception=True)
         self.chart_indicator = params.validated_data["indicator"]
-        table = indicator_table(principal=request.user, query=params.query(), period_kind=params.validated_data["period"])
+        table = indicator_table(
+            principal=request.user, query=params.query(), period_kind=params.validated_data["period"]
+        )
         return Response(StatsIndicatorTableSerializer(table.as_dict()).data)
-
-
 
 
 @extend_schema(tags=["stats"])
@@ -78,7 +77,9 @@ class RegistryStatsView(_StatsView):
 
     @extend_schema(
         parameters=[StatsRegistryQuerySerializer],
-        responses={200: OpenApiResponse(StatsRegistryTableSerializer, description="JSON, or `?format=csv|xlsx`.")},
+        responses={
+            200: OpenApiResponse(StatsRegistryTableSerializer, description="JSON, or `?format=csv|xlsx`.")
+        },
     )
     def get(self, request: Request) -> Response:
         params = StatsRegistryQuerySerializer(data=request.query_params, context={"principal": request.user})
