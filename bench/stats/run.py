@@ -27,6 +27,7 @@ import os
 import random
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -251,8 +252,8 @@ def main() -> None:
     grids, setup = load_territory(districts)
     results["setup"] = setup
     codes = dict(Department.objects.values_list("pk", "code"))
-    worker = user_create(username="bench-worker", role="grid_worker", password="bench-only-1")
-    admin = user_create(username="bench-admin", role="admin", password="bench-only-1")
+    worker = user_create(username="bench-worker", role="grid_worker", password=uuid.uuid4().hex)
+    admin = user_create(username="bench-admin", role="admin", password=uuid.uuid4().hex)
     admin.is_superuser = True
     admin.save(update_fields=["is_superuser"])
     results["preload"] = preload(args.events, grids, _categories(), worker.pk, codes)
