@@ -38,6 +38,7 @@ def test_admin_gets_every_department_and_the_total(api_client: Any, admin_user: 
     body = api_client(admin_user).get(NOVEMBER).json()
     assert body["periods"] == [{"label": "2026-11", "start": "2026-11-01", "end": "2026-11-30"}]
     # 3 dispatched; returns 1 of 3 → 33.33 %; signed 2 (one late) → 50 %; due 1, closed 1 → 100 %.
+    assert total(body)["name"] == "合计"
     indicators = total(body)["indicators"]
     assert indicators["returned"] == {"numerator": 1, "denominator": 3, "value": 33.33}
     assert indicators["signed_on_time"] == {"numerator": 1, "denominator": 2, "value": 50.0}
