@@ -17,6 +17,7 @@ api_v1 = [
     path("sync/", include("apps.sync.api.urls")),
     path("", include("apps.sharing.api.urls")),
     path("attachments/", include("apps.attachments.api.urls")),
+    path("stats/", include("apps.stats.api.urls")),
 ]
 
 urlpatterns = [

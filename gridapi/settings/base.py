@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "apps.channels",
     "apps.sync",
     "apps.sharing",
+    "apps.stats",
     "apps.demo",
 ]
 
