@@ -24,11 +24,9 @@ from apps.journal.models import Change
 from ..lifecycle import CLOCK_STATES, TRANSITIONS, Actor, allowed_actions
 from ..models import LEVELS, Event, NoticeKind, Status, TimelineEntry
 from ..routing import Route, level_above
-from .common import event_journal, notice_add, timeline_entry, work_calendar
 from .common import (
     event_journal,
     event_status_changed,
-    grace_hours,
     notice_add,
     timeline_entry,
     work_calendar,

@@ -8,7 +8,8 @@ from rest_framework import serializers
 from apps.core.crypto import unseal
 from apps.core.identity import mask_id_number, mask_phone
 
-from ...api.serializers import CollectMetaSerializer, ObservationSerializer, PointInputField
+from ...api.serializers import ObservationSerializer
+from ...inputs import CollectMetaSerializer, PointInputField
 from ...models import PersonTag
 from ..inputs import EmploymentDataSerializer, OrganisationDataSerializer
 from ..models import Alert, AlertKind, Employment, Organisation, WatchRule

@@ -19,7 +19,7 @@ from apps.journal.models import AccessChannel
 from apps.journal.services import access_entry, access_log
 from apps.territory.models import TerritoryNode
 
-from ...api.serializers import CollectMetaSerializer, CollectResultSerializer
+from ...api.serializers import CollectResultSerializer
 from ...api.views import (
     IF_MATCH,
     PlainRecordPagination,
@@ -29,6 +29,7 @@ from ...api.views import (
     etag,
     expected_version,
 )
+from ...inputs import CollectMetaSerializer
 from ...models import Building, Person, RecordType
 from ...selectors import observations_of
 from .. import alerts, services
