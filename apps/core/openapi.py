@@ -1,5 +1,6 @@
 """drf-spectacular hooks: every operation documents its problem-details error responses."""
 
+import re
 from typing import Any
 
 PROBLEM_SCHEMA = {
@@ -76,7 +77,7 @@ def add_problem_responses(
 
 
 def _drop_impossible_defaults(schema: Any) -> None:
-    """Remove a ``default`` its own schema refuses (``default: ''`` with ``minLength: 1``).
+    """Remove a ``default`` its own schema refuses (``default: ''`` with ``minLength: 1`` or a ``pattern``).
 
     DRF's ``CharField(required=False, default="")`` fills in an empty value the server's own validation
     would refuse from a client; the default is the server's business, so the schema states only the rule a
@@ -84,7 +85,10 @@ def _drop_impossible_defaults(schema: Any) -> None:
     """
     if isinstance(schema, dict):
         default = schema.get("default")
-        if isinstance(default, str) and len(default) < schema.get("minLength", 0):
+        if isinstance(default, str) and (
+            len(default) < schema.get("minLength", 0)
+            or ("pattern" in schema and re.search(schema["pattern"], default) is None)
+        ):
             del schema["default"]
         for value in schema.values():
             _drop_impossible_defaults(value)
