@@ -15,6 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.attachments.selectors import check_referable
 from apps.core.api.http import IF_MATCH, created_or_merged, crs_context, etag, expected_version
 from apps.core.crypto import blind_index_candidates
 from apps.core.pagination import CursorPagination, GeoJsonCursorPagination
@@ -124,6 +125,10 @@ class CanonicalLookupMixin:
         meta_in.is_valid(raise_exception=True)
         fields = data_serializer(data=request.data, partial=True)
         fields.is_valid(raise_exception=True)
+        if ignored == "photos" and fields.validated_data.get(ignored):
+            # Not applied by an update, but a reference to photos out of sight is refused all the same:
+            # it would otherwise reach the observation's payload.
+            check_referable(user=request.user, hashes=fields.validated_data[ignored])
         changes = {k: v for k, v in fields.validated_data.items() if k in request.data and k != ignored}
         if "location" in meta_in.validated_data:
             changes["location"] = meta_in.validated_data["location"]

@@ -120,11 +120,21 @@ class AssignableWorkerField(serializers.PrimaryKeyRelatedField[Any]):
         return visible(get_user_model(), principal).filter(role="grid_worker", is_active=True)
 
 
+class GridCodeField(serializers.SlugRelatedField[Any]):
+    """A grid by its code, read through the visibility gate of territory nodes."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="code", **kwargs)
+
+    def get_queryset(self) -> Any:
+        request = self.context.get("request")
+        principal = getattr(request, "user", None)
+        return visible(TerritoryNode, principal).filter(level=Level.GRID)
+
+
 class GridAssignmentSerializer(serializers.ModelSerializer[GridAssignment]):
     worker = AssignableWorkerField()
-    grid = serializers.SlugRelatedField(
-        slug_field="code", queryset=TerritoryNode.objects.filter(level=Level.GRID)
-    )
+    grid = GridCodeField()
     worker_username = serializers.CharField(source="worker.username", read_only=True)
     grid_name = serializers.CharField(source="grid.name", read_only=True)
 
