@@ -51,15 +51,21 @@ def test_organisations_employments_and_alerts(
     device: APIClient, worker: User, territory: Any, department: Callable[..., Any], admin_user: User,
     collect_building: Any, collect_person: Any,
 ) -> None:  # fmt: skip
-    (shop,) = push(device, _sent("organisation", point=XA, name="新垵便利店", kind="individual", phone="13800000000"))
+    (shop,) = push(
+        device, _sent("organisation", point=XA, name="新垵便利店", kind="individual", phone="13800000000")
+    )
     person = Person.objects.create(name="林某", name_key="lin mou", grid=territory["HC-XY-XA-01"],
                                    location=Point(*XA, srid=4326))  # fmt: skip
-    (job,) = push(device, _sent("employment", person_id=str(person.pk), organisation_id=shop["id"], role="店员"))
+    (job,) = push(
+        device, _sent("employment", person_id=str(person.pk), organisation_id=shop["id"], role="店员")
+    )
     watch_rule_create(
         department=department(code="HC-GA-XY-T", name="新阳派出所"), nodes=[territory["HC-XY"]], actor=admin_user,
         name="社区矫正对象", tags=["community_correction"], kinds=[AlertKind.ARRIVAL], purpose="人来预警",
     )  # fmt: skip
-    watched = collect_person(name="黄明", id_number=id_number(seq="555"), tags=["community_correction"]).record
+    watched = collect_person(
+        name="黄明", id_number=id_number(seq="555"), tags=["community_correction"]
+    ).record
     residence_collect(person=watched, building=collect_building().record, room="302", relation="tenant")
     alert = Alert.objects.get()
     settle()

@@ -89,7 +89,9 @@ def test_a_task_is_only_updated_from_a_device(
     assert push(device, accept) == [accepted]
     (created,) = push(device, _op("task", title="自建"))
     assert created["status"] == "rejected" and "op" in created["errors"]
-    (foreign,) = push(api_client(worker_of("HC-SY-HH-01")), _op("task", "update", record_id=task.pk, status="done"))
+    (foreign,) = push(
+        api_client(worker_of("HC-SY-HH-01")), _op("task", "update", record_id=task.pk, status="done")
+    )
     assert foreign["status"] == "rejected" and "id" in foreign["errors"]
     (bad,) = push(device, _op("task", "update", record_id=task.pk, status="lost"))
     assert bad["status"] == "rejected"

@@ -19,7 +19,9 @@ CODE = "91350200MA2XN0QJ4B"
 
 
 def _person(territory: Any, code: str = "HC-XY-XA-01", at: tuple[float, float] = XA) -> Person:
-    return Person.objects.create(name="林某", name_key="lin mou", grid=territory[code], location=Point(*at, srid=4326))
+    return Person.objects.create(
+        name="林某", name_key="lin mou", grid=territory[code], location=Point(*at, srid=4326)
+    )
 
 
 def _with(sent: dict[str, Any], **data: Any) -> dict[str, Any]:
@@ -49,9 +51,13 @@ def test_an_organisation_update_applies_and_conflicts_three_ways(
 ) -> None:
     (made,) = push(device, _shop())
     colleague = api_client(worker_of("HC-XY-XA-01"))
-    (theirs,) = push(colleague, mutation("organisation", "update", record_id=made["id"], base=1, point=None, staff=9))
+    (theirs,) = push(
+        colleague, mutation("organisation", "update", record_id=made["id"], base=1, point=None, staff=9)
+    )
     assert theirs["status"] == "applied" and theirs["version"] == 2
-    sent = mutation("organisation", "update", record_id=made["id"], base=1, point=None, staff=4, industry="餐饮")
+    sent = mutation(
+        "organisation", "update", record_id=made["id"], base=1, point=None, staff=4, industry="餐饮"
+    )
     (mine,) = push(device, sent)
     assert mine["status"] == "conflict"
     assert [(c["field"], c["device"], c["server"]) for c in mine["conflicts"]] == [("staff", 4, 9)]
@@ -79,7 +85,9 @@ def test_employments_are_applied_merged_ended_and_checked(device: APIClient, ter
     (shop,) = push(device, _shop())
     person = _person(territory)
     hidden = _person(territory, "HC-SY-HH-01", HH)
-    made = mutation("employment", point=None, person_id=str(person.pk), organisation_id=shop["id"], role="店员")
+    made = mutation(
+        "employment", point=None, person_id=str(person.pk), organisation_id=shop["id"], role="店员"
+    )
     (applied,) = push(device, made)
     assert applied["status"] == "applied"
     (merged,) = push(device, mutation("employment", point=None, person_id=str(person.pk),
@@ -90,7 +98,9 @@ def test_employments_are_applied_merged_ended_and_checked(device: APIClient, ter
     assert updated["status"] == "applied" and Employment.objects.get(pk=applied["id"]).role == "店长"
     (ended,) = push(device, mutation("employment", "delete", record_id=applied["id"], base=2, point=None))
     assert ended["status"] == "applied" and Employment.objects.get(pk=applied["id"]).until is not None
-    (foreign,) = push(device, mutation("employment", point=None, person_id=str(hidden.pk), organisation_id=shop["id"]))
+    (foreign,) = push(
+        device, mutation("employment", point=None, person_id=str(hidden.pk), organisation_id=shop["id"])
+    )
     assert foreign["status"] == "rejected" and "person_id" in foreign["errors"]["data"]
     assert push(device, made) == [applied]
     assert Employment.objects.count() == 1
