@@ -10,10 +10,12 @@ class OperationsConfig(AppConfig):
     def ready(self) -> None:
         from apps.core.visibility import visibility_register
         from apps.operations import selectors
+        from apps.operations.changes import register_change_sources
         from apps.operations.models import CheckIn, Patrol, PatrolPoint, ScheduleRule, Task, TaskNotice, Visit
         from apps.operations.subjects import register_registry_subjects
 
         register_registry_subjects()
+        register_change_sources()
         visibility_register(Patrol, scope=selectors.patrols_for)
         visibility_register(PatrolPoint, scope=selectors.patrol_points_for)
         visibility_register(CheckIn, scope=selectors.checkins_for)

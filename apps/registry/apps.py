@@ -40,6 +40,7 @@ class RegistryConfig(AppConfig):
         from apps.core.visibility import visibility_register
         from apps.registry.models import RecordType
         from apps.registry.organisations import selectors
+        from apps.registry.organisations.changes import register_organisation_change_sources
         from apps.registry.organisations.models import Alert, Employment, Organisation, WatchRule
         from apps.registry.selectors import alias_resolver
 
@@ -49,3 +50,4 @@ class RegistryConfig(AppConfig):
         visibility_register(Employment, scope=selectors.employments_for)
         visibility_register(WatchRule, scope=selectors.watch_rules_for)
         visibility_register(Alert, scope=selectors.alerts_for)
+        register_organisation_change_sources()

@@ -1,13 +1,16 @@
 """Every push type, from B's device, with references to A's records: rejected, nothing written, nothing of
 A's in the answer. Table-driven: a new record type (organisation, patrol, visit, task) adds its rows."""
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from apps.operations.services import task_create
 from apps.registry.models import RecordType
-from tests.registry.conftest import HH
+from apps.registry.organisations.models import Organisation
+from tests.registry.conftest import HH, XA
 from tests.sync.conftest import mutation
 
 from .conftest import World
@@ -25,6 +28,56 @@ def version(w: World, name: str) -> int:
 
 def _event(**extra: Any) -> dict[str, Any]:
     return {"category": "dispute_neighbour", "title": "乙事件", **extra}
+
+
+def _sent(record_type: str, op: str = "create", *, record_id: Any = None, base: int | None = None,
+          point: Any = None, **data: Any) -> dict[str, Any]:  # fmt: skip
+    """A mutation whose data may hold a ``kind`` field."""
+    sent = mutation(record_type, op, record_id=record_id, base=base, point=point)
+    sent["data"] = data
+    return sent
+
+
+def _pushed(client: Any, sent: dict[str, Any]) -> str:
+    response = client.post("/api/v1/sync/push/", {"device_id": "phone-a", "mutations": [sent]}, format="json")
+    (result,) = response.json()["results"]
+    assert result["status"] == "applied", result
+    return str(result["id"])
+
+
+def _a(w: World, name: str) -> str:
+    """A's operations and organisation records, made (once) when an attack names them."""
+    if name in w.ids:
+        return w.ids[name]
+    wa, started = w.clients["worker_a"], "2026-11-16T09:00:00+08:00"
+    if name == "organisation":
+        made = _sent(
+            "organisation", point=XA, name="甲秘商店", kind="individual", building_id=w.ids["building"]
+        )
+    elif name == "employment":
+        made = _sent("employment", person_id=w.ids["person"], organisation_id=_a(w, "organisation"))
+    elif name == "patrol":
+        made = _sent("patrol", kind="routine", started_at=started)
+    elif name == "visit":
+        made = _sent("visit", started_at=started, outcome="done", building_id=w.ids["building"])
+    else:
+        task = task_create(actor=w.users["dispatcher_a"], kind="visit", title="甲秘任务", due=dt.date(2026, 12, 1),
+                           subject_type="person", subject_id=w.ids["person"])  # fmt: skip
+        w.ids[name] = str(task.pk)
+        return w.ids[name]
+    w.ids[name] = _pushed(wa, made)
+    return w.ids[name]
+
+
+def _b_organisation(w: World) -> str:
+    if "organisation" not in w.b_ids:
+        made = _sent("organisation", point=HH, name="乙商店", kind="individual")
+        w.b_ids["organisation"] = _pushed(w.clients["worker_b"], made)
+    return w.b_ids["organisation"]
+
+
+def _a_version(w: World, model: Any, name: str) -> int:
+    return int(model.objects.get(pk=_a(w, name)).version)
 
 
 PUSH_ATTACKS: dict[str, list[tuple[str, Build]]] = {
@@ -55,6 +108,34 @@ PUSH_ATTACKS: dict[str, list[tuple[str, Build]]] = {
         ("report about A's person", lambda w: mutation("event", point=HH, **_event(person_ids=[w.ids["person"]]))),
         ("report reusing A's event id", lambda w: mutation("event", point=HH, record_id=w.ids["event"], **_event())),
     ],
+    RecordType.ORGANISATION: [
+        ("create in A's building", lambda w: _sent("organisation", point=HH, name="乙店", kind="individual", building_id=w.ids["building"])),
+        ("create reusing A's organisation id", lambda w: _sent("organisation", point=HH, record_id=_a(w, "organisation"), name="乙店", kind="individual")),
+        ("update of A's organisation", lambda w: _sent("organisation", "update", record_id=_a(w, "organisation"), base=_a_version(w, Organisation, "organisation"), name="乙改")),
+        ("update of B's organisation into A's building", lambda w: _sent("organisation", "update", record_id=_b_organisation(w), base=1, building_id=w.ids["building"])),
+        ("delete of A's organisation", lambda w: _sent("organisation", "delete", record_id=_a(w, "organisation"), base=1)),
+    ],
+    RecordType.EMPLOYMENT: [
+        ("B's person at A's organisation", lambda w: _sent("employment", person_id=w.b_ids["person"], organisation_id=_a(w, "organisation"))),
+        ("A's person at B's organisation", lambda w: _sent("employment", person_id=w.ids["person"], organisation_id=_b_organisation(w))),
+        ("update of A's employment", lambda w: _sent("employment", "update", record_id=_a(w, "employment"), base=1, role="乙改")),
+        ("delete of A's employment", lambda w: _sent("employment", "delete", record_id=_a(w, "employment"), base=1)),
+    ],
+    "patrol": [
+        ("chunk appended to A's patrol", lambda w: _sent("patrol", "update", record_id=_a(w, "patrol"), note="乙")),
+        ("create reusing A's patrol id", lambda w: _sent("patrol", record_id=_a(w, "patrol"), kind="routine", started_at="2026-11-16T10:00:00+08:00")),
+    ],
+    "visit": [
+        ("visit to A's building", lambda w: _sent("visit", started_at="2026-11-16T10:00:00+08:00", outcome="done", building_id=w.ids["building"])),
+        ("visit meeting A's person", lambda w: _sent("visit", started_at="2026-11-16T10:00:00+08:00", outcome="done", person_ids=[w.ids["person"]])),
+        ("visit at A's organisation", lambda w: _sent("visit", started_at="2026-11-16T10:00:00+08:00", outcome="done", organisation_id=_a(w, "organisation"))),
+        ("visit completing A's task", lambda w: _sent("visit", started_at="2026-11-16T10:00:00+08:00", outcome="done", task_id=_a(w, "task"))),
+        ("visit naming A's event", lambda w: _sent("visit", started_at="2026-11-16T10:00:00+08:00", outcome="done", event_ids=[w.ids["event"]])),
+        ("update of A's visit", lambda w: _sent("visit", "update", record_id=_a(w, "visit"), notes="乙改")),
+    ],
+    "task": [
+        ("update of A's task", lambda w: _sent("task", "update", record_id=_a(w, "task"), status="done", note="乙")),
+    ],
 }  # fmt: skip
 
 CASES = [(kind, label, build) for kind, rows in PUSH_ATTACKS.items() for label, build in rows]
@@ -67,7 +148,7 @@ BOOKKEEPING = {"sync.AppliedMutation", "sync.ReplayableResponse"}
     reason="known: organisation, employment, patrol, visit and task are not push types on main yet",
 )
 def test_every_push_type_has_attacks() -> None:
-    pushed = {*RecordType.values, "event"}
+    pushed = {*RecordType.values, "event", "patrol", "visit", "task"}
     assert pushed <= set(PUSH_ATTACKS), "add the new push type's references to PUSH_ATTACKS"
 
 

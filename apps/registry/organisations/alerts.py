@@ -17,8 +17,8 @@ from rest_framework.exceptions import ValidationError
 
 from apps.core.errors import Conflict
 from apps.core.ids import uuid7
-from apps.journal.models import AccessChannel
-from apps.journal.services import access_entry, access_log
+from apps.journal.models import AccessChannel, Change
+from apps.journal.services import access_entry, access_log, journal_record
 from apps.territory.models import TerritoryNode
 
 from ..models import Residence
@@ -143,6 +143,9 @@ def alerts_raise(*, residence: Residence, kind: str) -> list[Alert]:
         now=now,
     )
     fresh = list(Alert.objects.filter(pk__in=fresh_ids).select_related("rule"))
+    for alert in fresh:  # the grid's workers pull it
+        journal_record(record_type="alert", record_id=alert.pk, change=Change.CREATED, version=1,
+                       grid_id=alert.grid_id)  # fmt: skip
     access_log(
         access_entry(
             channel=AccessChannel.REST,
@@ -187,6 +190,8 @@ def alert_acknowledge(*, alert: Alert, principal: Any) -> Alert:
             "updated_at",
         ]
     )
+    journal_record(record_type="alert", record_id=alert.pk, change=Change.UPDATED, version=1, grid_id=alert.grid_id,
+                   fields=["status"], actor=principal)  # fmt: skip
     return alert
 
 

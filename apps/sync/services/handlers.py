@@ -5,9 +5,13 @@ apps whose services it calls), registered below.
 """
 
 from .events import register_event_handler
+from .operations import register_operation_handlers
+from .organisations import register_organisation_handlers
 from .records import register_record_handlers
 
 
 def register_mutation_handlers() -> None:
     register_record_handlers()
     register_event_handler()
+    register_organisation_handlers()
+    register_operation_handlers()
