@@ -7,6 +7,7 @@ bodies nested 5,000 deep, overflowing literals, raw surrogate bytes in paths and
 as bytes to every operation.
 """
 
+import copy
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,15 +67,27 @@ def _put(container: Any, path: tuple[Any, ...], new: Any) -> Any:
 
 
 def _plant(case: Any, body_values: list[Any], url_values: list[str], rnd: random.Random) -> Any:
-    if isinstance(case.body, dict | list) and body_values:
-        leaves = list(_leaves(case.body))
+    body = copy.deepcopy(case.body) if isinstance(case.body, dict | list) else case.body
+    if isinstance(body, dict | list) and body_values:
         for value in body_values:
-            case.body = _put(case.body, rnd.choice(leaves), value)
-    for container in (case.query, case.path_parameters):
+            # Leaves are read again after each plant: a planted value may have replaced a container.
+            body = _put(body, rnd.choice(list(_leaves(body))), value)
+    query, path_parameters = dict(case.query or {}), dict(case.path_parameters or {})
+    for container in (query, path_parameters):
         if container and url_values:
             key = rnd.choice(sorted(container))
             container[key] = rnd.choice(url_values)
-    return case
+    # A new case, made from the values: schemathesis would re-validate an edited generated case against the
+    # schema, and its validator cannot encode the lone surrogates planted here.
+    return case.operation.Case(
+        method=case.method,
+        path_parameters=path_parameters,
+        headers=case.headers,
+        cookies=case.cookies,
+        query=query,
+        body=body,
+        media_type=case.media_type,
+    )
 
 
 @schema.hook
