@@ -92,6 +92,10 @@ class AnonymousRateThrottle(AnonRateThrottle):
 
     scope = "anon"
 
+    def get_rate(self) -> str:
+        # Read live (DRF reads the rates once, at import), as ``_rate`` does.
+        return str(api_settings.DEFAULT_THROTTLE_RATES[self.scope])
+
     def allow_request(self, request: Request, view: Any) -> bool:
         return with_cache(lambda: super(AnonymousRateThrottle, self).allow_request(request, view), True)
 

@@ -20,11 +20,14 @@ from .services.intake import ChannelReport
 MAX_BATCH = 500
 
 
-def point_or_building(data: dict[str, Any]) -> tuple[Point, Any]:
-    """The point of a request: its coordinates, else its building's; raises a field error when neither."""
+def point_or_building(data: dict[str, Any], principal: Any) -> tuple[Point, Any]:
+    """The point of a request: its coordinates, else its building's (an address ``principal`` may place a
+    report at); raises a field error when neither."""
     if data.get("lat") is not None and data.get("lon") is not None:
         return Point(float(data["lon"]), float(data["lat"]), srid=4326), None
-    building = building_by_address(address_id=data.get("address_id") or "", address=data.get("address") or "")
+    building = building_by_address(
+        principal=principal, address_id=data.get("address_id") or "", address=data.get("address") or ""
+    )
     if building is None:
         if data.get("address_id") or data.get("address"):
             raise serializers.ValidationError({"address": [_("No building has this address.")]})
@@ -61,7 +64,7 @@ class WorkOrderInput(serializers.Serializer[Any]):
     caller = CallerInput(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs["point"], attrs["building"] = point_or_building(attrs)
+        attrs["point"], attrs["building"] = point_or_building(attrs, self.context.get("principal"))
         return attrs
 
 
@@ -114,7 +117,7 @@ class MappingsInput(serializers.Serializer[Any]):
     mappings = serializers.DictField(child=serializers.CharField(max_length=48))
 
 
-def open311_report(form: Any, categories: Any) -> ChannelReport:
+def open311_report(form: Any, categories: Any, *, principal: Any) -> ChannelReport:
     """A GeoReport v2 POST (form fields) as a report; raises ``Open311Error`` (400) on bad or missing input.
 
     The location is ``lat``/``long``, else ``address_id`` (a standard address code), else ``address_string``,
@@ -135,7 +138,7 @@ def open311_report(form: Any, categories: Any) -> ChannelReport:
             data["lat"], data["lon"] = float(form.get("lat", "")), float(form.get("long", ""))
             if not (-90 <= data["lat"] <= 90 and -180 <= data["lon"] <= 180):
                 raise ValueError
-        point, building = point_or_building(data)
+        point, building = point_or_building(data, principal)
     except ValueError:
         raise Open311Error(400, "lat and long must be WGS84 coordinates") from None
     except serializers.ValidationError:

@@ -7,7 +7,8 @@ from django.db.models import QuerySet
 from apps.accounts.models import hash_secret
 from apps.core.permissions import role_of
 from apps.core.text import normalise_address
-from apps.registry.models import Building
+from apps.core.visibility import visible
+from apps.registry.models import BuildingAddress
 
 from .models import CategoryMapping, Channel, ChannelKind, ChannelRequest
 
@@ -56,9 +57,10 @@ def mapped_categories(channel: Channel, codes: list[str]) -> dict[str, Any]:
     }
 
 
-def building_by_address(*, address_id: str = "", address: str = "") -> Building | None:
-    """The canonical building with this standard address code (标准地址编码), or else this address."""
-    canonical = Building.objects.filter(merged_into__isnull=True, location__isnull=False)
+def building_by_address(*, principal: Any, address_id: str = "", address: str = "") -> BuildingAddress | None:
+    """The canonical building with this standard address code (标准地址编码), or else this address — as an
+    address the caller may place a report at (the visibility gate's ``BuildingAddress``)."""
+    canonical = visible(BuildingAddress, principal)
     if address_id:
         return canonical.filter(address_code=address_id).first()
     if address:

@@ -14,6 +14,7 @@ class RegistryConfig(AppConfig):
         from apps.registry.changes import register_change_sources
         from apps.registry.models import (
             Building,
+            BuildingAddress,
             MergeEvent,
             Observation,
             Person,
@@ -26,6 +27,7 @@ class RegistryConfig(AppConfig):
         visibility_register(
             Building, scope=selectors.buildings_for, resolve=selectors.alias_resolver(RecordType.BUILDING)
         )
+        visibility_register(BuildingAddress, scope=selectors.addresses_for)
         visibility_register(
             Person, scope=selectors.people_for, resolve=selectors.alias_resolver(RecordType.PERSON)
         )

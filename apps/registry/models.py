@@ -168,6 +168,20 @@ class Building(CanonicalRecord):
         return self.address
 
 
+class BuildingAddress(Building):
+    """A building seen only as an address to place a report at: its standard address code, address and point.
+
+    Channels (Open311, the hotline) resolve the address of a report through it. Any signed-in caller may place
+    a report at an address anywhere, so its scope is wider than the building's; it never answers more than the
+    point (the event is placed there), never the building's record.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = _("building address")
+        verbose_name_plural = _("building addresses")
+
+
 class Residence(BaseModel):
     """A person living or working in a building (and room) from ``since`` until ``until`` (人来登记, 人走注销)."""
 

@@ -16,7 +16,16 @@ from apps.core.principals import Principal
 from apps.territory.models import Level, TerritoryNode
 from apps.territory.selectors import node_scope_q
 
-from .models import Building, MergeEvent, Observation, Person, RecordAlias, Residence, ReviewItem
+from .models import (
+    Building,
+    BuildingAddress,
+    MergeEvent,
+    Observation,
+    Person,
+    RecordAlias,
+    Residence,
+    ReviewItem,
+)
 from .organisations.selectors import organisations_for
 
 
@@ -31,6 +40,13 @@ def _grid_scope(user: Principal, prefix: str = "grid__") -> Q:
 def buildings_for(user: Principal) -> QuerySet[Building]:
     """Canonical buildings the user may see: a worker their grids, a dispatcher their territory."""
     return Building.objects.filter(_grid_scope(user, "grid_id__"), merged_into__isnull=True)
+
+
+def addresses_for(principal: Principal) -> QuerySet[BuildingAddress]:
+    """Addresses a caller may place a report at: every canonical building with a point, for anyone signed in."""
+    if not getattr(principal, "is_authenticated", False):
+        return BuildingAddress.objects.none()
+    return BuildingAddress.objects.filter(merged_into__isnull=True, location__isnull=False)
 
 
 def people_for(user: Principal) -> QuerySet[Person]:

@@ -7,9 +7,10 @@ DRF's, and the OpenAPI schema does not describe them (the GeoReport spec does). 
 """
 
 import datetime as dt
+import math
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.gis.geos import Polygon
@@ -19,6 +20,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
 
 from apps.core.visibility import visible, visible_get
 from apps.events.models import EventCategory
@@ -28,7 +33,7 @@ from ..models import ChannelKind, ChannelRequest, ServiceAttribute
 from ..open311 import Open311Error, attribute_of, render, render_error, request_of, service_of
 from ..services import channel_report
 from ..services.intake import UnmappedCategoryError
-from .authentication import client_of
+from .authentication import ChannelClient, client_of
 
 MAX_PAGE = 1000  # the spec's limit of one response
 DEFAULT_DAYS = 90  # the spec's default range when no dates are given
@@ -37,11 +42,22 @@ View = Callable[..., HttpResponse]
 
 
 def open311_view(view: View) -> View:
-    """Errors raised as ``Open311Error`` answered as the spec's error list in the requested format."""
+    """A GeoReport view: throttled like the rest of the API, its errors (``Open311Error``) answered as the
+    spec's error list in the requested format.
+
+    The view gets ``client``: the channel behind a POST's ``api_key`` (each channel has its own budget, as a
+    session does), or None (counted per client address, as anonymous callers are).
+    """
 
     def wrapped(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
         try:
-            return view(request, *args, fmt=fmt, **kwargs)
+            client = client_of(request.POST.get("api_key", "")) if request.method == "POST" else None
+            wait = throttle_wait(request, client)
+            if wait is not None:
+                response = render_error(Open311Error(429, "too many requests, retry later"), fmt)
+                response["Retry-After"] = str(max(1, math.ceil(wait)))
+                return response
+            return view(request, *args, fmt=fmt, client=client, **kwargs)
         except Open311Error as error:
             return render_error(error, fmt)
 
@@ -50,13 +66,27 @@ def open311_view(view: View) -> View:
     return csrf_exempt(wrapped)
 
 
+def throttle_wait(request: HttpRequest, client: ChannelClient | None) -> float | None:
+    """Seconds to wait when the caller is over its budget, by the project's throttle classes (which allow,
+    with a logged warning, when the cache is down); None when the request may go on."""
+    caller = Request(request)
+    caller.user = cast(Any, client) if client is not None else AnonymousUser()
+    caller.auth = client.channel if client is not None else None
+    waits = []
+    for throttle_class in cast(list[Callable[[], BaseThrottle]], api_settings.DEFAULT_THROTTLE_CLASSES):
+        throttle = throttle_class()
+        if not throttle.allow_request(caller, APIView()):
+            waits.append(throttle.wait() or 1.0)
+    return max(waits) if waits else None
+
+
 def _anonymous() -> AnonymousUser:
     return AnonymousUser()
 
 
 @open311_view
 @require_http_methods(["GET"])
-def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
+def discovery(request: HttpRequest, *, fmt: str, client: ChannelClient | None) -> HttpResponse:
     """Where this server's GeoReport v2 endpoint is and which formats it speaks."""
     base = request.build_absolute_uri("/open311/v2/")
     document = {
@@ -88,7 +118,7 @@ def _with_attributes() -> set[str]:
 
 @open311_view
 @require_http_methods(["GET"])
-def services(request: HttpRequest, *, fmt: str) -> HttpResponse:
+def services(request: HttpRequest, *, fmt: str, client: ChannelClient | None) -> HttpResponse:
     """GET Service List: every active category of the event catalogue, grouped by family."""
     with_attributes = _with_attributes()
     return render([service_of(c, with_attributes) for c in _categories()], fmt, root="services")
@@ -96,7 +126,9 @@ def services(request: HttpRequest, *, fmt: str) -> HttpResponse:
 
 @open311_view
 @require_http_methods(["GET"])
-def service_definition(request: HttpRequest, service_code: str, *, fmt: str) -> HttpResponse:
+def service_definition(
+    request: HttpRequest, service_code: str, *, fmt: str, client: ChannelClient | None
+) -> HttpResponse:
     """GET Service Definition: the extra attributes a service asks for."""
     category = _categories().filter(pk=service_code).first()
     if category is None:
@@ -108,21 +140,20 @@ def service_definition(request: HttpRequest, service_code: str, *, fmt: str) -> 
 
 @open311_view
 @require_http_methods(["GET", "POST"])
-def requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
+def requests(request: HttpRequest, *, fmt: str, client: ChannelClient | None) -> HttpResponse:
     """GET Service Requests (filtered, paged) or POST Service Request (form-encoded, with ``api_key``)."""
     if request.method == "POST":
-        return _post(request, fmt)
+        return _post(request, fmt, client)
     return render([request_of(r) for r in _search(request.GET)], fmt, root="service_requests")
 
 
-def _post(request: HttpRequest, fmt: str) -> HttpResponse:
+def _post(request: HttpRequest, fmt: str, client: ChannelClient | None) -> HttpResponse:
     form = request.POST
-    client = client_of(form.get("api_key", ""))
     if not form.get("api_key"):
         raise Open311Error(400, "api_key was not provided")
     if client is None or client.channel.kind != ChannelKind.OPEN311:
         raise Open311Error(403, "api_key is invalid")
-    report = open311_report(form, _categories())
+    report = open311_report(form, _categories(), principal=client)
     try:
         outcome = channel_report(channel=client.channel, report=report)
     except UnmappedCategoryError:  # pragma: no cover - Open311 services are categories: always mapped
@@ -204,7 +235,9 @@ def _search(params: Any) -> list[ChannelRequest]:
 
 @open311_view
 @require_http_methods(["GET"])
-def request_detail(request: HttpRequest, service_request_id: str, *, fmt: str) -> HttpResponse:
+def request_detail(
+    request: HttpRequest, service_request_id: str, *, fmt: str, client: ChannelClient | None
+) -> HttpResponse:
     """GET Service Request: one request by its id."""
     queryset = visible(ChannelRequest, _anonymous()).select_related("event__category", "event__department")
     given = _uuid(service_request_id)
@@ -216,7 +249,7 @@ def request_detail(request: HttpRequest, service_request_id: str, *, fmt: str) -
 
 @open311_view
 @require_http_methods(["GET"])
-def token(request: HttpRequest, token: str, *, fmt: str) -> HttpResponse:
+def token(request: HttpRequest, token: str, *, fmt: str, client: ChannelClient | None) -> HttpResponse:
     """GET service_request_id from a token."""
     found = visible(ChannelRequest, _anonymous()).filter(token=token).first()
     if found is None:

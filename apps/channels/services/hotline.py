@@ -41,7 +41,7 @@ def work_orders_receive(*, channel: Channel, orders: list[dict[str, Any]]) -> li
     results = []
     for index, raw in enumerate(orders):
         order_no = str(raw.get("order_no", "")) if isinstance(raw, dict) else ""
-        serializer = WorkOrderInput(data=raw)
+        serializer = WorkOrderInput(data=raw, context={"principal": channel.account})
         try:
             serializer.is_valid(raise_exception=True)
             report: ChannelReport = work_order_report(channel, serializer.validated_data, categories)
