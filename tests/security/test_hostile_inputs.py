@@ -118,10 +118,6 @@ def admin_token(territory: Any) -> str:
     return device_token_issue(username=user.username, password=TEST_PASSWORD, device_id="hostile").secret
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known: some operations of the newer apps still answer 5xx to planted edge cases (tracked)",
-)
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(
