@@ -100,3 +100,33 @@ def test_a_merged_building_is_never_the_place(open311: Any, collect_building: An
     assert found is None
     response = post(Client(), open311[1], lat=None, long=None, address_string="新垵村三组20号")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("start_date=0678-11-24T16:01:52%2B21:10", 200),  # an offset PostgreSQL refuses: compared in UTC
+        ("end_date=0001-01-01T00:00:00%2B05:00", 400),  # no UTC form
+        ("service_code=a%00b", 400),
+        ("status=op%00en", 400),
+        ("bbox=nan,nan,nan,nan", 400),
+        ("bbox=1e999,0,1,1", 400),
+        ("page=" + "9" * 5000, 400),
+    ],
+)
+def test_odd_query_values_are_answered_never_a_server_error(routing: Any, query: str, status: int) -> None:
+    for fmt in ("json", "xml"):
+        response = Client().get(f"{BASE}/requests.{fmt}?{query}")
+        assert response.status_code == status, response.content
+    # The transaction the test runs in is intact.
+    assert Client().get(f"{BASE}/requests.json").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "field", ["service_code", "address_string", "description", "first_name", "media_url"]
+)
+def test_nul_in_a_posted_field_is_a_400(open311: Any, field: str) -> None:
+    response = post(Client(), open311[1], **{field: "a\x00b"})
+    assert response.status_code == 400
+    assert response.json() == [{"code": 400, "description": f"{field} contains a NUL character"}]
+    assert ChannelRequest.objects.count() == 0

@@ -25,6 +25,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from apps.core.filters import OutOfRangeError, utc
 from apps.core.visibility import visible, visible_get
 from apps.events.models import EventCategory
 
@@ -51,6 +52,7 @@ def open311_view(view: View) -> View:
 
     def wrapped(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
         try:
+            _refuse_nul(request)
             client = client_of(request.POST.get("api_key", "")) if request.method == "POST" else None
             wait = throttle_wait(request, client)
             if wait is not None:
@@ -64,6 +66,14 @@ def open311_view(view: View) -> View:
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
     return csrf_exempt(wrapped)
+
+
+def _refuse_nul(request: HttpRequest) -> None:
+    """NUL cannot be stored or compared as text by PostgreSQL: a parameter carrying one is the client's 400."""
+    for params in (request.GET, request.POST) if request.method == "POST" else (request.GET,):
+        for name, values in params.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                raise Open311Error(400, f"{name.replace(chr(0), '')} contains a NUL character")
 
 
 def throttle_wait(request: HttpRequest, client: ChannelClient | None) -> float | None:
@@ -172,7 +182,10 @@ def _dates(params: Any) -> tuple[dt.datetime | None, dt.datetime | None]:
             raise Open311Error(400, f"{name} is not a W3C datetime")
         if parsed is not None and timezone.is_naive(parsed):
             parsed = timezone.make_aware(parsed)
-        found.append(parsed)
+        try:
+            found.append(utc(parsed) if parsed is not None else None)  # any offset, compared in UTC
+        except OutOfRangeError:
+            raise Open311Error(400, f"{name} is outside the years 1-9999 in UTC") from None
     return found[0], found[1]
 
 
