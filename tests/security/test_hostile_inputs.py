@@ -48,6 +48,10 @@ HOSTILE_IN_URL = st.sampled_from([t for t in ODD_TEXT if not any(0xD800 <= ord(c
                                  + [str(n) for n in HUGE_NUMBERS] + EDGE_TIMES)  # fmt: skip
 
 
+def _has_surrogate(text: str) -> bool:
+    return any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+
 def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
     if isinstance(value, dict):
         for key, item in value.items():
@@ -68,6 +72,9 @@ def _put(container: Any, path: tuple[Any, ...], new: Any) -> Any:
 
 def _plant(case: Any, body_values: list[Any], url_values: list[str], rnd: random.Random) -> Any:
     body = copy.deepcopy(case.body) if isinstance(case.body, dict | list) else case.body
+    if case.media_type and "json" not in case.media_type:
+        # A form body is URL-encoded like a query string: lone surrogates cannot be put into one.
+        body_values = [v for v in body_values if not (isinstance(v, str) and _has_surrogate(v))]
     if isinstance(body, dict | list) and body_values:
         for value in body_values:
             # Leaves are read again after each plant: a planted value may have replaced a container.
