@@ -89,6 +89,7 @@ def world(
         "dispatcher_b": dispatcher_of("HC-SY"),
         "dept_a": dept_a,
         "dept_b": dept_b,
+        "admin": admin_user,
     }
     clients = {name: api_client(user) for name, user in users.items() if not name.startswith("dept_")}
     clients["key_a"] = api_client(api_key_of(dept_a)[1])

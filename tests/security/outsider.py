@@ -34,15 +34,27 @@ class Attack:
     allowed: frozenset[int] = HIDDEN
     owner: str | None = None
     callers: tuple[str, ...] = OUTSIDERS
-    skip: str = ""
 
 
 def a(name: str) -> Value:
-    return lambda w: w.ids[name]
+    """The id of A's record ``name`` (the records of the newer apps are made when first named)."""
+    from .records import made
+
+    return lambda w: w.ids[name] if name in w.ids else made(w, name)
 
 
 def b(name: str) -> Value:
-    return lambda w: w.b_ids[name]
+    from .records import b_made
+
+    return lambda w: w.b_ids[name] if name in w.b_ids else b_made(w, name)
+
+
+def prepare(attack: "Attack", world: World) -> None:
+    """Evaluate what the attack names once, so that records made on first use exist before anything is
+    measured."""
+    for value in (*attack.params.values(), attack.body, attack.query, attack.headers):
+        if value is not None:
+            value(world)
 
 
 def if_match(name: str, side: str = "a") -> Value:

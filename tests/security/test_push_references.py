@@ -1,20 +1,18 @@
 """Every push type, from B's device, with references to A's records: rejected, nothing written, nothing of
 A's in the answer. Table-driven: a new record type (organisation, patrol, visit, task) adds its rows."""
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from apps.operations.services import task_create
 from apps.registry.models import RecordType
-from apps.registry.organisations.models import Organisation
-from tests.registry.conftest import HH, XA
+from tests.registry.conftest import HH
 from tests.sync.conftest import mutation
 
 from .conftest import World
 from .outsider import leaked, snapshot
+from .records import b_made, made
 
 pytestmark = pytest.mark.django_db
 
@@ -47,37 +45,16 @@ def _pushed(client: Any, sent: dict[str, Any]) -> str:
 
 def _a(w: World, name: str) -> str:
     """A's operations and organisation records, made (once) when an attack names them."""
-    if name in w.ids:
-        return w.ids[name]
-    wa, started = w.clients["worker_a"], "2026-11-16T09:00:00+08:00"
-    if name == "organisation":
-        made = _sent(
-            "organisation", point=XA, name="甲秘商店", kind="individual", building_id=w.ids["building"]
-        )
-    elif name == "employment":
-        made = _sent("employment", person_id=w.ids["person"], organisation_id=_a(w, "organisation"))
-    elif name == "patrol":
-        made = _sent("patrol", kind="routine", started_at=started)
-    elif name == "visit":
-        made = _sent("visit", started_at=started, outcome="done", building_id=w.ids["building"])
-    else:
-        task = task_create(actor=w.users["dispatcher_a"], kind="visit", title="甲秘任务", due=dt.date(2026, 12, 1),
-                           subject_type="person", subject_id=w.ids["person"])  # fmt: skip
-        w.ids[name] = str(task.pk)
-        return w.ids[name]
-    w.ids[name] = _pushed(wa, made)
-    return w.ids[name]
+    return made(w, name)
 
 
-def _b_organisation(w: World) -> str:
-    if "organisation" not in w.b_ids:
-        made = _sent("organisation", point=HH, name="乙商店", kind="individual")
-        w.b_ids["organisation"] = _pushed(w.clients["worker_b"], made)
-    return w.b_ids["organisation"]
+def _b(w: World, name: str) -> str:
+    return b_made(w, name)
 
 
-def _a_version(w: World, model: Any, name: str) -> int:
-    return int(model.objects.get(pk=_a(w, name)).version)
+def _checkin(point: str, **extra: Any) -> dict[str, Any]:
+    return {"point_id": point, "t": "2026-11-16T09:02:00+08:00", "lon": HH[0], "lat": HH[1], "accuracy_m": 5,
+            "method": "gps", **extra}  # fmt: skip
 
 
 PUSH_ATTACKS: dict[str, list[tuple[str, Build]]] = {
@@ -111,19 +88,26 @@ PUSH_ATTACKS: dict[str, list[tuple[str, Build]]] = {
     RecordType.ORGANISATION: [
         ("create in A's building", lambda w: _sent("organisation", point=HH, name="乙店", kind="individual", building_id=w.ids["building"])),
         ("create reusing A's organisation id", lambda w: _sent("organisation", point=HH, record_id=_a(w, "organisation"), name="乙店", kind="individual")),
-        ("update of A's organisation", lambda w: _sent("organisation", "update", record_id=_a(w, "organisation"), base=_a_version(w, Organisation, "organisation"), name="乙改")),
-        ("update of B's organisation into A's building", lambda w: _sent("organisation", "update", record_id=_b_organisation(w), base=1, building_id=w.ids["building"])),
+        ("update of A's organisation", lambda w: _sent("organisation", "update", record_id=_a(w, "organisation"), base=version(w, "organisation"), name="乙改")),
+        ("update of B's organisation into A's building", lambda w: _sent("organisation", "update", record_id=_b(w, "organisation"), base=1, building_id=w.ids["building"])),
+        ("create with A's photo", lambda w: _sent("organisation", point=HH, name="乙店", kind="individual", photos=[w.ids["photo"]])),
+        ("update of B's organisation with A's photo", lambda w: _sent("organisation", "update", record_id=_b(w, "organisation"), base=1, photos=[w.ids["photo"]])),
         ("delete of A's organisation", lambda w: _sent("organisation", "delete", record_id=_a(w, "organisation"), base=1)),
     ],
     RecordType.EMPLOYMENT: [
         ("B's person at A's organisation", lambda w: _sent("employment", person_id=w.b_ids["person"], organisation_id=_a(w, "organisation"))),
-        ("A's person at B's organisation", lambda w: _sent("employment", person_id=w.ids["person"], organisation_id=_b_organisation(w))),
+        ("A's person at B's organisation", lambda w: _sent("employment", person_id=w.ids["person"], organisation_id=_b(w, "organisation"))),
+        ("B's person at B's organisation reusing A's employment id", lambda w: _sent("employment", record_id=_a(w, "employment"), person_id=w.b_ids["person"], organisation_id=_b(w, "organisation"))),
         ("update of A's employment", lambda w: _sent("employment", "update", record_id=_a(w, "employment"), base=1, role="乙改")),
         ("delete of A's employment", lambda w: _sent("employment", "delete", record_id=_a(w, "employment"), base=1)),
     ],
     "patrol": [
         ("chunk appended to A's patrol", lambda w: _sent("patrol", "update", record_id=_a(w, "patrol"), note="乙")),
         ("create reusing A's patrol id", lambda w: _sent("patrol", record_id=_a(w, "patrol"), kind="routine", started_at="2026-11-16T10:00:00+08:00")),
+        ("create naming A's grid", lambda w: _sent("patrol", kind="routine", started_at="2026-11-16T10:00:00+08:00", grid_codes=[w.ids["grid"]])),
+        ("create checking in at A's point", lambda w: _sent("patrol", kind="routine", started_at="2026-11-16T10:00:00+08:00", checkins=[_checkin(_a(w, "patrol_point"))])),
+        ("chunk of B's patrol checking in at A's point", lambda w: _sent("patrol", "update", record_id=_b(w, "patrol"), checkins=[_checkin(_a(w, "patrol_point"))])),
+        ("chunk of B's patrol with A's photo as a check-in", lambda w: _sent("patrol", "update", record_id=_b(w, "patrol"), checkins=[_checkin(_b(w, "patrol_point"), method="photo", photo=w.ids["photo"])])),
     ],
     "visit": [
         ("visit to A's building", lambda w: _sent("visit", started_at="2026-11-16T10:00:00+08:00", outcome="done", building_id=w.ids["building"])),
@@ -131,10 +115,14 @@ PUSH_ATTACKS: dict[str, list[tuple[str, Build]]] = {
         ("visit at A's organisation", lambda w: _sent("visit", started_at="2026-11-16T10:00:00+08:00", outcome="done", organisation_id=_a(w, "organisation"))),
         ("visit completing A's task", lambda w: _sent("visit", started_at="2026-11-16T10:00:00+08:00", outcome="done", task_id=_a(w, "task"))),
         ("visit naming A's event", lambda w: _sent("visit", started_at="2026-11-16T10:00:00+08:00", outcome="done", event_ids=[w.ids["event"]])),
+        ("visit with A's photo", lambda w: _sent("visit", started_at="2026-11-16T10:00:00+08:00", outcome="done", photos=[w.ids["photo"]])),
+        ("create reusing A's visit id", lambda w: _sent("visit", record_id=_a(w, "visit"), started_at="2026-11-16T10:00:00+08:00", outcome="done")),
         ("update of A's visit", lambda w: _sent("visit", "update", record_id=_a(w, "visit"), notes="乙改")),
     ],
     "task": [
         ("update of A's task", lambda w: _sent("task", "update", record_id=_a(w, "task"), status="done", note="乙")),
+        ("acceptance of A's task", lambda w: _sent("task", "update", record_id=_a(w, "task"), status="accepted")),
+        ("create reusing A's task id", lambda w: _sent("task", record_id=_a(w, "task"), status="accepted")),
     ],
 }  # fmt: skip
 
@@ -150,12 +138,8 @@ def test_every_push_type_has_attacks() -> None:
 
 @pytest.mark.parametrize(("kind", "label", "build"), CASES, ids=[f"{k}: {label}" for k, label, _b in CASES])
 def test_a_push_with_the_other_partys_references_is_rejected(
-    kind: str, label: str, build: Build, world: World, request: pytest.FixtureRequest
+    kind: str, label: str, build: Build, world: World
 ) -> None:
-    if label == "update of B's building with A's photo":
-        # Known hole: a push update of one's own building with another party's photo hash is applied (the
-        # REST update now refuses it; the sync's update path does not check photos yet).
-        request.applymarker(pytest.mark.xfail(strict=True, reason="push updates do not check photos yet"))
     sent = build(world)
     before = snapshot(world)
     response = world.clients["worker_b"].post(
@@ -172,3 +156,22 @@ def test_a_push_with_the_other_partys_references_is_rejected(
     assert leaked(world, response, str(sent)) == []
     # Nor did a reference to A's photo make it readable.
     assert world.clients["worker_b"].get(f"/api/v1/attachments/{world.ids['photo']}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("kind", "data"),
+    [("patrol", {"note": "乙"}), ("visit", {"notes": "乙"})],
+)
+def test_another_partys_id_is_answered_like_an_unknown_one(
+    kind: str, data: dict[str, Any], world: World
+) -> None:
+    """An update naming A's patrol or visit tells B nothing more than one naming an id nobody used."""
+    answers = []
+    for record_id in (_a(world, kind), "01900000-0000-7000-8000-0000000000ff"):
+        sent = _sent(kind, "update", record_id=record_id, **data)
+        response = world.clients["worker_b"].post(
+            "/api/v1/sync/push/", {"device_id": "phone-b", "mutations": [sent]}, format="json"
+        )
+        (result,) = response.json()["results"]
+        answers.append((result["status"], result["errors"]))
+    assert answers[0] == answers[1] and answers[0][0] == "rejected", answers

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from apps.attachments.selectors import attachments_not_referable
 from apps.core.bulk import bound_cursor
 from apps.core.principals import Principal
 from apps.core.visibility import visible_many
@@ -114,7 +115,8 @@ def _patrol_for_chunk(
     if patrol is None:
         raise ValidationError({"id": [_("No such patrol: send its start (started_at) first.")]})
     if patrol.worker_id != principal.pk:
-        raise ValidationError({"id": [_("This patrol belongs to someone else.")]})
+        # The same answer as for an id nobody used: it tells nothing of whose patrol it is.
+        raise ValidationError({"id": [_("No such patrol: send its start (started_at) first.")]})
     if created:
         _set_grids(patrol, principal, values.get("grid_codes") or [])
     return patrol, created
@@ -181,6 +183,12 @@ def checkins_record(*, patrol: Patrol, principal: Any, checkins: list[dict[str, 
     if hidden:
         raise ValidationError({"data": {"checkins": [_("Unknown patrol points: %(ids)s") % {
             "ids": ", ".join(str(i) for i in hidden)}]}})  # fmt: skip
+    refused = attachments_not_referable(
+        user=principal, hashes=[c["photo"] for c in checkins if c.get("photo")]
+    )
+    if refused:
+        raise ValidationError({"data": {"checkins": [_("No such photo among those you may see: %(hashes)s") % {
+            "hashes": ", ".join(refused)}]}})  # fmt: skip
     rows = [
         (seen[c["point_id"]], c["t"], c["lon"], c["lat"], c["accuracy_m"], c["method"], c["photo"])
         for c in checkins

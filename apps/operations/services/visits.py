@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from apps.attachments.selectors import attachments_not_referable
 from apps.core.principals import Principal
 from apps.core.visibility import visible_get, visible_many
 from apps.events.models import Event
@@ -50,7 +51,9 @@ def _apply(principal: Any, record_id: Any, op: str, data: Any) -> Outcome:
         raise ValidationError({"id": [_("Not a valid id.")]}) from exc
     existing = Visit.objects.select_for_update().filter(pk=visit_id).first()
     if existing is not None and existing.worker_id != principal.pk:
-        raise ValidationError({"id": [_("This visit belongs to someone else.")]})
+        # The same answer as for an id nobody used: it tells nothing of whose visit it is.
+        taken = _("This id is already used by another record.")
+        raise ValidationError({"id": [_("No such visit among yours.") if op == "update" else taken]})
     if existing is None and op == "update":
         raise ValidationError({"id": [_("No such visit among yours.")]})
     values = validated(VisitDataSerializer, data, partial=existing is not None)
@@ -99,6 +102,11 @@ def _references(principal: Any, values: dict[str, Any]) -> dict[str, Any]:
                 errors[name] = [_("Not among the records you may see: %(ids)s") % {
                     "ids": ", ".join(str(i) for i in hidden)}]  # fmt: skip
             values[name] = list(dict.fromkeys(seen[i] for i in values[name] if i in seen))
+    refused = attachments_not_referable(user=principal, hashes=values.get("photos") or [])
+    if refused:  # naming a photo makes it readable: only one's own, or one already readable
+        errors["photos"] = [
+            _("No such photo among those you may see: %(hashes)s") % {"hashes": ", ".join(refused)}
+        ]
     if values.get("organisation_id"):
         kind = subject_kind("organisation")
         if kind is None or visible_get(kind.model, principal, values["organisation_id"]) is None:

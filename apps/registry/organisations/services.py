@@ -9,12 +9,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from apps.attachments.selectors import check_referable
 from apps.attachments.services import attachments_link
 from apps.core.credit_code import is_individual_business
 from apps.core.crypto import blind_index, current_key_id, seal
 from apps.core.geo.cells import cell_of, neighbourhood
 from apps.core.ids import uuid7
 from apps.core.locks import advisory_xact_lock
+from apps.core.visibility import visible_get
 from apps.journal.models import Change
 from apps.journal.services import journal_record
 
@@ -92,14 +94,27 @@ def _code_fields(code: str, unverified: bool) -> dict[str, Any]:
     }
 
 
-def _building(building_id: Any) -> Building | None:
+def _building(building_id: Any, collector: Any) -> Building | None:
+    """The building an organisation names, by any of its ids, through the visibility gate: one the collector
+    may see (the same field error for one that does not exist and one out of sight)."""
     if not building_id:
         return None
-    canonical = resolve_alias(record_type=RecordType.BUILDING, record_id=building_id)
-    building = Building.objects.filter(pk=canonical, merged_into__isnull=True).first() if canonical else None
+    if collector is not None:
+        building = visible_get(Building, collector, building_id)
+    else:  # the demo loader and other trusted callers
+        canonical = resolve_alias(record_type=RecordType.BUILDING, record_id=building_id)
+        building = (
+            Building.objects.filter(pk=canonical, merged_into__isnull=True).first() if canonical else None
+        )
     if building is None:
-        raise ValidationError({"building_id": [_("No such building.")]})
+        raise ValidationError({"building_id": [_("No such building among those you may see.")]})
     return building
+
+
+def _check_photos(photos: Any, meta: ObservationMeta) -> None:
+    """Photos named must be ones the collector uploaded or may read (naming one makes it readable)."""
+    if photos and meta.collector is not None:
+        check_referable(user=meta.collector, hashes=photos)
 
 
 def _link_photos(data: dict[str, Any], record_id: Any, grid_id: Any) -> None:
@@ -126,7 +141,8 @@ def organisation_collect(
     at once make one organisation. The same verified code decides alone; otherwise candidates are scored
     (see ``matching``) and merged, queued for review or left apart by the organisation thresholds.
     """
-    building = _building(data.get("building_id"))
+    _check_photos(data.get("photos"), meta)
+    building = _building(data.get("building_id"), meta.collector)
     location = meta.location or (building.location if building else None)
     if location is None:
         raise ValidationError({"location": [_("Give where the organisation is: a location or a building.")]})
@@ -203,7 +219,9 @@ def organisation_update(
     *, organisation: Organisation, changes: dict[str, Any], expected_version: int, meta: ObservationMeta,
     payload: dict[str, Any],
 ) -> Organisation:  # fmt: skip
-    """Apply ``changes`` if the organisation is still at ``expected_version`` (else 412)."""
+    """Apply ``changes`` if the organisation is still at ``expected_version`` (else 412). Photos are not
+    changed by an update, but naming photos out of sight is refused all the same (they reach the observation)."""
+    _check_photos(changes.pop("photos", None), meta)
     code = changes.get("credit_code") or ""
     unverified = bool(changes.get("code_unverified"))
     if code and not unverified:  # before the row, in the order collections take them
@@ -235,7 +253,7 @@ def organisation_update(
     if "name" in changes:
         organisation.name_norm = normalise_org_name(changes["name"])
     if "building_id" in changes:
-        building = _building(changes.pop("building_id"))
+        building = _building(changes.pop("building_id"), meta.collector)
         organisation.building_id = building.pk if building else None
     if "location" in changes:
         move_to(record=organisation, location=changes.pop("location"), collector=meta.collector)

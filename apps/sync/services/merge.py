@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from apps.attachments.selectors import check_referable
 from apps.core.crypto import blind_index
 from apps.journal.models import JournalEntry
 from apps.registry import selectors as registry
@@ -97,11 +98,15 @@ def record_update(
     base = base_version_of(mutation, record)
     serializer = BuildingDataSerializer if kind == RecordType.BUILDING else PersonDataSerializer
     sent = mutation.get("data") or {}
-    data = {
-        k: v
-        for k, v in validated(serializer, sent, partial=True).items()
-        if k in sent and k not in {"photos", "residence"}
-    }
+    values = validated(serializer, sent, partial=True)
+    if values.get("photos"):
+        # Not applied by an update, but a reference to photos out of sight is refused all the same (as over
+        # REST): it would otherwise reach the observation's payload.
+        try:
+            check_referable(user=context.user, hashes=values["photos"])
+        except ValidationError as exc:
+            raise ValidationError({"data": exc.detail}) from exc
+    data = {k: v for k, v in values.items() if k in sent and k not in {"photos", "residence"}}
     if meta.location is not None:
         data["location"] = meta.location
     server_changed = _server_changed_since(kind, record.pk, base) if base < record.version else set()

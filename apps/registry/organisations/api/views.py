@@ -30,7 +30,7 @@ from ...api.views import (
     expected_version,
 )
 from ...inputs import CollectMetaSerializer
-from ...models import Building, Person, RecordType
+from ...models import Person, RecordType
 from ...selectors import observations_of
 from .. import alerts, services
 from ..filters import AlertFilter, EmploymentFilter, OrganisationFilter
@@ -111,11 +111,6 @@ class OrganisationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Organis
         data = OrganisationCollectSerializer(data=request.data, context=crs_context(request))
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        if values.get("building_id"):
-            building = visible_get(Building, request.user, values["building_id"])
-            if building is None:
-                raise ValidationError({"building_id": [_("No such record among those you may see.")]})
-            values["building_id"] = building.pk
         outcome = services.organisation_collect(
             data=values, meta=collect_meta(request, values), payload=request.data
         )
@@ -133,7 +128,7 @@ class OrganisationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Organis
         meta_in.is_valid(raise_exception=True)
         fields = OrganisationDataSerializer(data=request.data, partial=True)
         fields.is_valid(raise_exception=True)
-        changes = {k: v for k, v in fields.validated_data.items() if k in request.data and k != "photos"}
+        changes = {k: v for k, v in fields.validated_data.items() if k in request.data}
         if "credit_code" in changes:
             changes["code_unverified"] = fields.validated_data.get("code_unverified", False)
         if "location" in meta_in.validated_data:
