@@ -2,17 +2,10 @@
 
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 400
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: operations/models.py, registry/services/batch.py and merging.py, "
-    "tests/events/test_calendar.py are still to be split by job",
-)
 def test_no_module_over_the_limit() -> None:
     too_long = sorted(
         f"{path.relative_to(ROOT)}: {lines} lines"

@@ -4,9 +4,11 @@ from .access import LIST_VIEW, people_access_log, residences_access_log
 from .batch import BuildingSubmission, buildings_collect_batch
 from .buildings import building_collect, building_update
 from .common import CollectOutcome, ObservationMeta
-from .merging import record_merge, record_unmerge, review_decide
+from .merging import record_merge
 from .people import person_collect, person_update
 from .residences import RESIDENCE_EDITABLE, residence_collect, residence_end, residence_update
+from .reviews import review_decide
+from .unmerging import record_unmerge
 
 __all__ = [
     "LIST_VIEW",
