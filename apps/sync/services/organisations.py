@@ -26,8 +26,8 @@ from apps.registry.organisations.services import (
 
 from ..models import ConflictItem
 from .common import PushContext, collected, meta_of, mutation_result, validated, visible_record
-from .dispatch import MutationHandler, mutation_handler_register
 from .conflicts import kept_device_value, masked, shown
+from .dispatch import MutationHandler, mutation_handler_register
 from .merge import _server_changed_since, base_version_of
 
 ORGANISATION, EMPLOYMENT = RecordType.ORGANISATION.value, RecordType.EMPLOYMENT.value
