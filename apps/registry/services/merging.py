@@ -44,6 +44,7 @@ from .common import (
     restore,
     snapshot,
 )
+from .moves import merge_homes_undo
 
 MODELS: dict[str, Any] = {
     RecordType.BUILDING: Building, RecordType.PERSON: Person, RecordType.ORGANISATION: Organisation,
@@ -424,6 +425,7 @@ def record_unmerge(*, event: MergeEvent, actor: Any) -> tuple[Any, Any]:
     if state["landlord_of"]:
         Building.objects.filter(pk__in=state["landlord_of"]).update(landlord_id=merged.pk)
     _journal_residences(state["residences"], actor)
+    merge_homes_undo(state=state, actor=actor)  # homes a move ended reopen (see moves)
     event.undone_at, event.undone_by = timezone.now(), actor
     event.save(update_fields=["undone_at", "undone_by", "updated_at"])
     return survivor, merged
