@@ -116,10 +116,12 @@ def _grid_of(principal: Any, visit: Visit) -> uuid.UUID | None:
     first person's, else the worker's first grid."""
     if visit.building is not None and visit.building.grid_id:
         return visit.building.grid_id
-    kind = subject_kind("organisation")
-    if visit.organisation_id and kind is not None:
-        if organisation_grid := grid_of_subject(kind, visit.organisation_id):
-            return organisation_grid
+    kind = subject_kind("organisation") if visit.organisation_id else None
+    organisation_grid = (
+        grid_of_subject(kind, visit.organisation_id) if kind and visit.organisation_id else None
+    )
+    if organisation_grid is not None:
+        return organisation_grid
     if visit.task is not None:
         return visit.task.grid_id
     if visit.person_ids:
