@@ -12,9 +12,12 @@ class OperationsConfig(AppConfig):
         from apps.operations import selectors
         from apps.operations.changes import register_change_sources
         from apps.operations.models import CheckIn, Patrol, PatrolPoint, ScheduleRule, Task, TaskNotice, Visit
+        from apps.operations.services import alerts_follow_up
         from apps.operations.subjects import register_registry_subjects
+        from apps.registry.organisations.alerts import alert_followers_register
 
         register_registry_subjects()
+        alert_followers_register(alerts_follow_up)
         register_change_sources()
         visibility_register(Patrol, scope=selectors.patrols_for)
         visibility_register(PatrolPoint, scope=selectors.patrol_points_for)

@@ -103,7 +103,7 @@ def visit_envelopes(ids: list[str], grid_codes: dict[str, str]) -> dict[str, dic
 def task_envelopes(ids: list[str], grid_codes: dict[str, str]) -> dict[str, dict[str, Any]]:
     rows = Task.objects.filter(pk__in=_ids(ids)).values_list(
         _text("id"), "version", _instant("updated_at"), _text("grid_id"), "kind", "title", Cast("due", TextField()),
-        "subject_type", _text("subject_id"), "status", "note", "source", "overdue",
+        "subject_type", _text("subject_id"), "status", "note", "source", "overdue", _text("alert_id"),
     )  # fmt: skip
     answer = {}
     for (
@@ -120,9 +120,11 @@ def task_envelopes(ids: list[str], grid_codes: dict[str, str]) -> dict[str, dict
         note,
         source,
         overdue,
+        alert,
     ) in rows:
         data = {"kind": kind, "title": title, "due": due, "subject": {"type": subject_type, "id": subject_id},
-                "grid": grid_codes.get(grid), "status": status, "note": note, "source": source, "overdue": overdue}  # fmt: skip
+                "grid": grid_codes.get(grid), "status": status, "note": note, "source": source, "overdue": overdue,
+                "alert_id": alert}  # fmt: skip
         answer[tid] = _envelope("task", tid, version, updated, None, data, grid)
     return answer
 

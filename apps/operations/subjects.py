@@ -1,8 +1,9 @@
 """The kinds of subject a task or a schedule rule can name: pluggable.
 
 Each kind says which of its records carry a tag within a territory (for schedule rules), which grid a record
-lies in, and which model the visibility gate checks references against. People and buildings are registered
-by this app; organisations register the same way where they are recorded (``subject_kind_register``).
+lies in, and which model the visibility gate checks references against. People, buildings and organisations
+(recorded by the registry, below this app) are registered by this app; another kind registers the same way
+(``subject_kind_register``).
 """
 
 import uuid
@@ -49,8 +50,10 @@ def _within(queryset: QuerySet[Any], territory: TerritoryNode | None) -> QuerySe
 
 
 def register_registry_subjects() -> None:
-    """People by tag (e.g. ``elderly_alone``), buildings by use (e.g. ``rental``): canonical records only."""
+    """People by tag (e.g. ``elderly_alone``), buildings by use (e.g. ``rental``), organisations by tag (e.g.
+    ``nine_small``): canonical records only."""
     from apps.registry.models import Building, Person
+    from apps.registry.organisations.models import Organisation
 
     subject_kind_register(
         "person", model=Person,
@@ -60,6 +63,12 @@ def register_registry_subjects() -> None:
     subject_kind_register(
         "building", model=Building,
         tagged=lambda tag, territory: _within(Building.objects.filter(use=tag, merged_into__isnull=True), territory),
+    )  # fmt: skip
+    subject_kind_register(
+        "organisation", model=Organisation,
+        tagged=lambda tag, territory: _within(
+            Organisation.objects.filter(tags__contains=[tag], merged_into__isnull=True), territory
+        ),
     )  # fmt: skip
 
 

@@ -336,6 +336,8 @@ GRIDAPI_NINE_SMALL_MAX_AREA_M2 = env.float("GRIDAPI_NINE_SMALL_MAX_AREA_M2", def
 GRIDAPI_NINE_SMALL_MAX_BEDS = env.int("GRIDAPI_NINE_SMALL_MAX_BEDS", default=50)
 GRIDAPI_NINE_SMALL_MAX_SEATS = env.int("GRIDAPI_NINE_SMALL_MAX_SEATS", default=100)
 GRIDAPI_NINE_SMALL_MAX_STAFF = env.int("GRIDAPI_NINE_SMALL_MAX_STAFF", default=30)
+# A watch alert (人来预警/人走提醒) opens a follow-up task for the grid's workers, due this many days later.
+GRIDAPI_ALERT_TASK_DUE_DAYS = env.int("GRIDAPI_ALERT_TASK_DUE_DAYS", default=3)
 
 # Events: points closer than this to a boundary between grids go to triage instead of guessing; an overdue
 # event escalates one level up after this many business hours without a reaction.

@@ -14,6 +14,7 @@ from django.utils import timezone
 from apps.channels.models import ChannelRequest, SensorAlarm
 from apps.channels.services.sensors import AlarmIn, sensor_alarm_receive
 from apps.events.models import Event, EventCategory, EventReport, TimelineEntry
+from apps.journal.models import JournalEntry
 from tests.channels.conftest import XA
 from tests.registry.conftest import shifted
 
@@ -63,11 +64,17 @@ def test_two_sensors_make_two_requests(sensors: Any, channel_client: Any) -> Non
 def test_cleared_notes_the_open_event(sensors: Any, channel_client: Any) -> None:
     client = channel_client(sensors[1])
     [first] = post(client, [alarm()])
+    version = Event.objects.get().version
     [cleared] = post(client, [alarm(level="cleared", at=NOW + dt.timedelta(minutes=5), message="烟感复位")])
     assert cleared["outcome"] == "cleared" and cleared["event_id"] == first["event_id"]
     note = TimelineEntry.objects.get(event_id=first["event_id"], action="sensor_cleared")
     assert note.note == "烟感复位" and note.actor_label == "物联感知平台"
-    assert Event.objects.get().status == "dispatched"  # a cleared alarm does not close the case
+    event = Event.objects.get()
+    assert event.status == "dispatched"  # a cleared alarm does not close the case
+    assert event.version == version + 1  # a new version: devices and feeds see the note
+    # Journalled in the event's grid: the pull, the feeds and the webhooks read the journal.
+    entry = JournalEntry.objects.get(record_id=event.pk, version=event.version)
+    assert (entry.record_type, entry.change, entry.grid_id) == ("event", "updated", event.grid_id)
 
 
 @time_machine.travel(NOW, tick=False)

@@ -91,7 +91,7 @@ def test_overdue_tasks_are_marked_and_noticed_once_to_the_grids_dispatcher(
 def test_the_periodic_run_does_both(rules: Any, person_in: Any, dispatcher_of: Any) -> None:
     dispatcher_of("HC-XY")
     person_in(tags=["elderly_alone"])
-    assert operations_periodic(today=DAY) == {"created": 1, "overdue": 0, "noticed": 0}
+    assert operations_periodic(today=DAY) == {"created": 1, "followed_up": 0, "overdue": 0, "noticed": 0}
     assert operations_periodic(today=dt.date(2026, 12, 1))["noticed"] == 1
 
 

@@ -2,7 +2,7 @@
 
 An alarm of a sensor whose last event is still open and within its category's duplicate window attaches to
 that event; a sensor that alarmed at least ``GRIDAPI_SENSOR_FLAPPING_PER_HOUR`` times in the last hour is
-flapping and keeps its last event even once that is closed; a ``cleared`` alarm notes the open event.
+flapping and keeps its last event even once that is closed; a ``cleared`` alarm notes the open event (a new version of it, journalled).
 Alarms of one sensor are serialised on an advisory lock, so a burst sent at once still makes one event.
 """
 
@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 
 from apps.core.locks import advisory_xact_lock
 from apps.events.lifecycle import Actor
-from apps.events.models import OPEN_STATUSES, EventCategory
-from apps.events.services.common import timeline_entry
+from apps.events.models import OPEN_STATUSES, Event, EventCategory
+from apps.events.services.common import event_journal, timeline_entry
+from apps.journal.models import Change
 
 from ..models import Channel, ChannelRequest, SensorAlarm
 from ..selectors import mapped_categories
@@ -97,14 +98,21 @@ def _flapping(channel: Channel, alarm: AlarmIn) -> bool:
 
 
 def _cleared(channel: Channel, episode: ChannelRequest | None, alarm: AlarmIn) -> str:
-    if episode is None or episode.event.status not in OPEN_STATUSES:
+    """Note on the episode's open event that the sensor reports the alarm cleared: a timeline entry, a new
+    version and a journal entry (devices, feeds and webhooks see the note); the status stays."""
+    if episode is None:
         return "ignored"
-    event = episode.event
+    event = Event.objects.select_for_update().get(pk=episode.event_id)
+    if event.status not in OPEN_STATUSES:
+        return "ignored"
     actor = Actor("system", user=None, label=channel.name)
+    event.version += 1
+    event.save(update_fields=["version", "updated_at"])
     timeline_entry(event=event, action="sensor_cleared", actor=actor, from_status=event.status,
                    to_status=event.status, at=alarm.at,
                    note=alarm.message or _("The sensor reports the alarm cleared."),
                    data={"sensor_id": alarm.sensor_id, "channel": str(channel.pk)}).save()  # fmt: skip
+    event_journal(event=event, change=Change.UPDATED, actor=actor, fields=["timeline"])
     return "cleared"
 
 

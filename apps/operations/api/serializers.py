@@ -180,11 +180,14 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
     grid: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     subject = serializers.SerializerMethodField()
     completed_by = serializers.UUIDField(source="completed_by_id", read_only=True, allow_null=True)
+    alert = serializers.UUIDField(
+        source="alert_id", read_only=True, allow_null=True, help_text="The watch alert this task follows up."
+    )
 
     class Meta:
         model = Task
         fields = ("id", "version", "kind", "title", "due", "subject", "grid", "status", "note", "source", "rule",
-                  "overdue", "completed_by", "closed_at", "created_at")  # fmt: skip
+                  "alert", "overdue", "completed_by", "closed_at", "created_at")  # fmt: skip
 
     @extend_schema_field(SubjectSerializer)
     def get_subject(self, task: Task) -> dict[str, Any]:

@@ -72,7 +72,8 @@ class ScheduleRule(BaseModel):
 class Task(BaseModel):
     """A request to a grid's workers to visit or verify a subject by a due date (走访/核查任务).
 
-    Made by a dispatcher, a schedule rule (at most one per rule, subject and period) or a watch alert; done by a
+    Made by a dispatcher, a schedule rule (at most one per rule, subject and period) or a watch alert (one per
+    arrival or departure, whatever the rules that raised alerts of it); done by a
     visit with outcome ``done``, or closed ``unable`` with a reason; ``overdue`` once past due while open.
     """
 
@@ -91,6 +92,10 @@ class Task(BaseModel):
         ScheduleRule, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks"
     )
     period_start = models.DateField(null=True, blank=True)
+    alert = models.ForeignKey(
+        "registry.Alert", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The watch alert whose follow-up this is.",
+    )  # fmt: skip
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -121,7 +126,11 @@ class Task(BaseModel):
                 fields=["rule", "subject_type", "subject_id", "period_start"],
                 condition=Q(rule__isnull=False),
                 name="task_once_per_rule_subject_period",
-            )
+            ),
+            # An alert opens one follow-up (and the alerts of one move, one between them: see alert_tasks).
+            models.UniqueConstraint(
+                fields=["alert"], condition=Q(alert__isnull=False), name="task_once_per_alert"
+            ),
         ]
 
     def __str__(self) -> str:

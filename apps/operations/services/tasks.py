@@ -20,6 +20,7 @@ from apps.journal.services import journal_entry, journal_record
 from ..inputs import TaskDeviceUpdateSerializer
 from ..models import OPEN_TASK_STATUSES, Period, ScheduleRule, Task, TaskSource, TaskStatus, Visit
 from ..subjects import subject_kind
+from .alert_tasks import tasks_open_for_recent_alerts
 from .common import Outcome, error_dict, validated
 
 TASK = "task"
@@ -209,7 +210,9 @@ def tasks_scan_overdue(*, today: dt.date | None = None) -> OverdueScan:
 
 
 def operations_periodic(*, today: dt.date | None = None) -> dict[str, int]:
-    """The periodic run (Celery beat): this period's scheduled tasks, then the overdue scan."""
+    """The periodic run (Celery beat): this period's scheduled tasks, the follow-ups of recent watch alerts that
+    a lost enqueue left unopened, then the overdue scan."""
     created = schedule_rules_run(today=today)
+    followed_up = tasks_open_for_recent_alerts()
     scan = tasks_scan_overdue(today=today)
-    return {"created": created, "overdue": scan.marked, "noticed": scan.noticed}
+    return {"created": created, "followed_up": followed_up, "overdue": scan.marked, "noticed": scan.noticed}

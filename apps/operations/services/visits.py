@@ -21,7 +21,7 @@ from apps.territory.selectors import worker_grids
 
 from ..inputs import VisitDataSerializer
 from ..models import Task, Visit, VisitOutcome
-from ..subjects import subject_kind
+from ..subjects import grid_of_subject, subject_kind
 from .common import Outcome, error_dict, validated
 from .tasks import task_complete_by_visit
 
@@ -109,18 +109,27 @@ def _references(principal: Any, values: dict[str, Any]) -> dict[str, Any]:
         ]
     if values.get("organisation_id"):
         kind = subject_kind("organisation")
-        if kind is None or visible_get(kind.model, principal, values["organisation_id"]) is None:
+        organisation = visible_get(kind.model, principal, values["organisation_id"]) if kind else None
+        if organisation is None:
             errors["organisation_id"] = [_("No such organisation among those you may see.")]
+        else:  # the canonical id (an alias or a merged organisation's id resolves)
+            values["organisation_id"] = organisation.pk
     if errors:
         raise ValidationError({"data": errors})
     return found
 
 
 def _grid_of(principal: Any, visit: Visit) -> uuid.UUID | None:
-    """The grid of what the visit concerns: its building, else the task's grid, else the first person's, else
-    the worker's first grid."""
+    """The grid of what the visit concerns: its building, else its organisation's, else the task's grid, else the
+    first person's, else the worker's first grid."""
     if visit.building is not None and visit.building.grid_id:
         return visit.building.grid_id
+    kind = subject_kind("organisation") if visit.organisation_id else None
+    organisation_grid = (
+        grid_of_subject(kind, visit.organisation_id) if kind and visit.organisation_id else None
+    )
+    if organisation_grid is not None:
+        return organisation_grid
     if visit.task is not None:
         return visit.task.grid_id
     if visit.person_ids:

@@ -5,8 +5,11 @@ departure is the end of such a residence. Each raises one alert per rule, howeve
 replayed or pushed concurrently (a unique constraint on rule × kind × residence, inserted with ON CONFLICT DO
 NOTHING). The alert row is the department's notice and the outbox row of its webhook; workers of the grid pull
 it. An alert reveals the person's tag, so raising it writes the access log for the department it goes to.
+Apps above the registry follow the alerts raised (operations opens the follow-up visit) by registering with
+``alert_followers_register``.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, transaction
@@ -157,7 +160,21 @@ def alerts_raise(*, residence: Residence, kind: str) -> list[Alert]:
         )
         for alert in fresh
     )
+    if fresh:
+        for follower in _followers:
+            follower(fresh)
     return fresh
+
+
+# Apps above the registry follow new alerts (operations opens their follow-up visits), in the raising transaction.
+AlertFollower = Callable[[list[Alert]], None]
+_followers: list[AlertFollower] = []
+
+
+def alert_followers_register(follower: AlertFollower) -> None:
+    """``follower(alerts)`` is called with the alerts just raised, inside the transaction that raised them."""
+    if follower not in _followers:
+        _followers.append(follower)
 
 
 def alerts_on_residence(*, residence: Residence, created: bool, ended: bool) -> None:

@@ -90,6 +90,12 @@ def automatic_merge_event(
 HELD_OUTSIDE_SCOPE: dict[str, list[str]] = {
     RecordType.BUILDING: [],
     RecordType.PERSON: ["tags", "id_number_index", "id_number_sealed", "passport_index", "passport_sealed"],
+    RecordType.ORGANISATION: ["legal_rep_id_number_index", "legal_rep_id_number_sealed"],
+}
+# The identity numbers among them: (column prefix, the name a review item gives).
+HELD_NUMBERS: dict[str, tuple[tuple[str, str], ...]] = {
+    RecordType.PERSON: (("id_number", "id_number"), ("passport", "passport_number")),
+    RecordType.ORGANISATION: (("legal_rep_id_number", "legal_rep_id_number"),),
 }
 HELD_REASON = "held back: brought from outside the record's grids"
 
@@ -102,9 +108,9 @@ def held_back(record_type: str, survivor: Any, fields: dict[str, Any]) -> tuple[
         return fields, []
     kept = {name: value for name, value in fields.items() if name not in held}
     new: list[str] = []
-    if set(fields.get("tags") or []) - set(survivor.tags or []):
+    if "tags" in held and set(fields.get("tags") or []) - set(survivor.tags or []):
         new.append("tags")
-    for number, label in (("id_number", "id_number"), ("passport", "passport_number")):
+    for number, label in HELD_NUMBERS.get(record_type, ()):
         index = fields.get(f"{number}_index")
         if index and index != getattr(survivor, f"{number}_index"):
             new.append(label)

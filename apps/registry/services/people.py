@@ -38,6 +38,7 @@ from .common import (
     save_update,
 )
 from .merging import absorb
+from .moves import merge_homes_note
 from .residences import residence_collect, residence_end
 
 EDITABLE = [
@@ -162,17 +163,24 @@ def person_collect(*, data: dict[str, Any], meta: ObservationMeta, payload: dict
         if match and match.score >= settings.GRIDAPI_MATCH_PERSON_REVIEW:
             review = queue_review(record_type=RecordType.PERSON, record=person, match=match)
         outcome = CollectOutcome(person, Outcome.CREATED, observation, match=match, review=review)
+    ended: list[Residence] = []
     if residence and building is not None and outcome.moved_from is not None:
         # Moved here (人来) from a grid the collector does not serve: the old homes end (人走) today.
         for home in Residence.objects.filter(person=outcome.record, until__isnull=True).exclude(
             building=building
         ):
-            residence_end(residence=home, until=max(timezone.localdate(), home.since or timezone.localdate()))
+            ended.append(
+                residence_end(
+                    residence=home, until=max(timezone.localdate(), home.since or timezone.localdate())
+                )
+            )
     if residence and building is not None:
-        residence_collect(
+        home, created = residence_collect(
             person=outcome.record, building=building, room=residence.get("room") or "",
             relation=residence.get("relation") or "tenant", since=residence.get("since"),
         )  # fmt: skip
+        if outcome.outcome == Outcome.MERGED and outcome.submitted_id:  # undoing the merge undoes these too
+            merge_homes_note(merged_id=outcome.submitted_id, ended=ended, brought=home if created else None)
     return outcome
 
 

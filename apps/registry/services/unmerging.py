@@ -16,6 +16,7 @@ from ..models import Building, MergeEvent, Observation, RecordAlias, RecordType,
 from .common import held_by_another, journal_update, restore
 from .merge_rules import MODELS, SNAPSHOT_EXTRA
 from .merging import journal_residences, lock_pair, move_employments, residence_field_of
+from .moves import merge_homes_undo
 
 
 @transaction.atomic
@@ -64,6 +65,7 @@ def record_unmerge(*, event: MergeEvent, actor: Any) -> tuple[Any, Any]:
     if state["landlord_of"]:
         Building.objects.filter(pk__in=state["landlord_of"]).update(landlord_id=merged.pk)
     journal_residences(state["residences"], actor)
+    merge_homes_undo(state=state, actor=actor)  # homes a move ended reopen (see moves)
     event.undone_at, event.undone_by = timezone.now(), actor
     event.save(update_fields=["undone_at", "undone_by", "updated_at"])
     return survivor, merged

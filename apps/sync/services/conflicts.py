@@ -12,30 +12,42 @@ from rest_framework.exceptions import ValidationError
 
 from apps.core.crypto import seal, unseal
 from apps.core.errors import Conflict
-from apps.core.identity import NUMBER_MASKS
+from apps.core.identity import NUMBER_MASKS, mask_id_number
 from apps.core.principals import Principal
 from apps.registry.inputs import BuildingDataSerializer, PersonDataSerializer, PointInputField
 from apps.registry.models import Building, Person, RecordType
+from apps.registry.organisations.inputs import OrganisationDataSerializer
+from apps.registry.organisations.models import Organisation
+from apps.registry.organisations.services import organisation_update
 from apps.registry.services import ObservationMeta, building_update, person_update
 
 from ..models import ConflictItem, ConflictStatus
 from .common import validated
 
+# Personal numbers of every record type (a person's, an organisation's legal representative's): sealed, masked.
+MASKS = {**NUMBER_MASKS, "legal_rep_id_number": mask_id_number}
+# What a supervisor's "keep the device's value" goes through, per record type: model, validation, update.
+APPLIERS: dict[str, tuple[Any, Any, Any]] = {
+    RecordType.BUILDING: (Building, BuildingDataSerializer, building_update),
+    RecordType.PERSON: (Person, PersonDataSerializer, person_update),
+    RecordType.ORGANISATION: (Organisation, OrganisationDataSerializer, organisation_update),
+}
+
 
 def kept_device_value(field: str, value: Any) -> Any:
     """A conflicting device value as the conflict keeps it: a personal number sealed, like the record's."""
-    return {"sealed": seal(value)} if field in NUMBER_MASKS and value else value
+    return {"sealed": seal(value)} if field in MASKS and value else value
 
 
 def masked(field: str, value: Any) -> Any:
     """A device value as shown (to the device, and in the supervisors' queue): personal numbers masked."""
-    return NUMBER_MASKS[field](value) if field in NUMBER_MASKS and value else value
+    return MASKS[field](value) if field in MASKS and value else value
 
 
 def device_value_of(conflict: ConflictItem) -> Any:
     """The device's value of ``conflict`` in full (for applying it)."""
     value = conflict.device_value
-    return unseal(value["sealed"]) if conflict.field in NUMBER_MASKS and isinstance(value, dict) else value
+    return unseal(value["sealed"]) if conflict.field in MASKS and isinstance(value, dict) else value
 
 
 def conflict_device_value_shown(conflict: ConflictItem) -> Any:
@@ -44,7 +56,7 @@ def conflict_device_value_shown(conflict: ConflictItem) -> Any:
 
 def shown(record: Any, field: str) -> Any:
     """The server's value of a conflicting field as the conflict shows it (personal numbers never)."""
-    if field in {"id_number", "phone", "passport_number"}:
+    if field in MASKS:
         return None  # personal numbers are not echoed into conflict records
     value = getattr(record, field, None)
     if hasattr(value, "geojson"):
@@ -63,16 +75,16 @@ def conflict_resolve(*, conflict: ConflictItem, keep: str, actor: Principal) -> 
     if conflict.status != ConflictStatus.OPEN:
         raise Conflict(_("This conflict has already been resolved."))
     if keep == "device":
-        is_building = conflict.record_type == RecordType.BUILDING
-        record: Any = (Building if is_building else Person).objects.get(pk=conflict.record_id)
-        serializer = BuildingDataSerializer if is_building else PersonDataSerializer
+        model, serializer, update = APPLIERS[conflict.record_type]
+        record: Any = model.objects.get(pk=conflict.record_id)
+        if record.merged_into_id is not None:
+            raise Conflict(_("The record has been merged into another since; resolve against that one."))
         if conflict.field == "location":
             value = PointInputField().to_internal_value(conflict.device_value)
         else:
             value = validated(serializer, {conflict.field: device_value_of(conflict)}, partial=True)[
                 conflict.field
             ]
-        update: Any = building_update if is_building else person_update
         update(**{conflict.record_type: record}, changes={conflict.field: value}, expected_version=record.version,
                meta=ObservationMeta(collector=actor), payload={"resolved_conflict": str(conflict.pk)})  # fmt: skip
     elif keep != "server":

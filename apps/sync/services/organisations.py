@@ -2,7 +2,8 @@
 
 An organisation is collected like a building (matched on its verified credit code, its building and where it
 is); an update is applied three ways: fields the server also changed since ``base_version`` to another value
-keep the server's value and come back as conflicts. An employment of a pair that already has an open one is
+keep the server's value and come back as conflicts, queued as conflict items for the organisation's
+dispatchers (personal numbers sealed, shown masked). An employment of a pair that already has an open one is
 that employment (answered ``merged``); a delete ends it. Every record a mutation names passes the gate.
 """
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from apps.core.crypto import blind_index
 from apps.registry.models import Building, Person, RecordType
 from apps.registry.organisations.inputs import EmploymentDataSerializer, OrganisationDataSerializer
 from apps.registry.organisations.models import Employment, Organisation
@@ -22,7 +24,9 @@ from apps.registry.organisations.services import (
     organisation_update,
 )
 
+from ..models import ConflictItem
 from .common import PushContext, collected, meta_of, mutation_result, validated, visible_record
+from .conflicts import kept_device_value, masked, shown
 from .dispatch import MutationHandler, mutation_handler_register
 from .merge import _server_changed_since, base_version_of
 
@@ -50,7 +54,9 @@ def organisation_mutation(context: PushContext, mutation: dict[str, Any]) -> dic
     if op == "delete":
         raise ValidationError({"op": [_("Organisations are not deleted from a device; mark them closed.")]})
     base = base_version_of(mutation, organisation)
-    changes = validated(OrganisationDataSerializer, mutation.get("data"), partial=True)
+    sent = mutation.get("data") or {}
+    changes = validated(OrganisationDataSerializer, sent, partial=True)
+    changes.pop("photos", None)
     try:
         _building_checked(context, changes)
     except ValidationError as exc:
@@ -58,29 +64,44 @@ def organisation_mutation(context: PushContext, mutation: dict[str, Any]) -> dic
     server_changed = (
         _server_changed_since(ORGANISATION, organisation.pk, base) if base < organisation.version else set()
     )
-    conflicts = []
+    conflicts, kept = [], {}
     for name in sorted(set(changes) & server_changed):
-        server = getattr(organisation, name, None)
-        if name.endswith("_id") or name in {"legal_rep_id_number", "phone"}:
-            server = str(server) if server is not None and name.endswith("_id") else server
-        if name in {"legal_rep_id_number", "phone"} or server != changes[name]:
-            conflicts.append({"field": name, "device": _plain(changes.pop(name)), "server": _plain(server),
+        if name in sent and _differs(organisation, name, changes[name]):
+            changes.pop(name)
+            kept[name] = kept_device_value(name, sent[name])
+            conflicts.append({"field": name, "device": masked(name, sent[name]), "server": shown(organisation, name),
                               "server_version": organisation.version})  # fmt: skip
     if changes:
         organisation = organisation_update(
             organisation=organisation, changes=changes, expected_version=organisation.version, meta=meta,
             payload=mutation,
         )  # fmt: skip
+    for conflict in conflicts:  # the server's value still holds at the version after this mutation
+        conflict["server_version"] = organisation.version
+        ConflictItem.objects.create(
+            record_type=ORGANISATION, record_id=organisation.pk, grid_id=organisation.grid_id, field=conflict["field"],
+            device_value=kept[conflict["field"]], server_value=conflict["server"], base_version=base,
+            server_version=organisation.version, mutation_id=mutation_id, user_id=context.user.pk,
+        )  # fmt: skip
     status = "conflict" if conflicts else "applied"
     return mutation_result(mutation_id, status, id=str(organisation.pk), version=organisation.version,
                            conflicts=conflicts)  # fmt: skip
 
 
-def _plain(value: Any) -> Any:
-    """A value as JSON (personal numbers are never echoed back)."""
-    if value is None or isinstance(value, bool | int | float | str | list | dict):
-        return value
-    return str(value)
+# The personal numbers of an organisation: compared by blind index (the sealed bytes are randomised).
+_INDEXES = {"legal_rep_id_number": "legal_rep_id_number_index", "phone": "phone_index"}
+
+
+def _differs(organisation: Organisation, name: str, value: Any) -> bool:
+    """Whether the device's (validated) value of ``name`` differs from the organisation's."""
+    if name in _INDEXES:
+        return getattr(organisation, _INDEXES[name]) != (blind_index(value) if value else "")
+    current = getattr(organisation, name, None)
+    if name == "tags":
+        return sorted(current or []) != sorted(value or [])
+    if name.endswith("_id"):
+        return str(current or "") != str(value or "")
+    return bool(current != value)
 
 
 def employment_mutation(context: PushContext, mutation: dict[str, Any]) -> dict[str, Any]:
