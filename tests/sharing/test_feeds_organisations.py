@@ -44,7 +44,9 @@ def orgs(records: dict[str, Any], collect_org: Callable[..., Any], worker_of: An
         room="101", floor="1", legal_rep_name="林大海", legal_rep_id_number=LEGAL_REP_ID, phone=ORG_PHONE,
         area_m2=120, seats=40, staff=6,
     )  # fmt: skip
-    elder_job, _ = employment_apply(person=records["elder"], organisation=shop, role="收银", since=dt.date(2025, 3, 1))
+    elder_job, _ = employment_apply(
+        person=records["elder"], organisation=shop, role="收银", since=dt.date(2025, 3, 1)
+    )
     tenant_job, _ = employment_apply(person=records["tenant"], organisation=shop, role="厨师")
     far = collect_org(name="海虹五金店", point=HH, collector=worker_of("HC-SY-HH-01"))
     far_job, _ = employment_apply(person=records["tenant"], organisation=far, role="店员")
@@ -108,7 +110,10 @@ def test_the_feed_sends_organisations_and_employments_of_the_territory_only(orgs
     assert shop["data"] == {"name": "新阳好味道餐饮店", "legal_rep_id_number": mask_id_number(LEGAL_REP_ID),
                             "phone": "139****1234"}  # fmt: skip
     assert shop["geometry"]["coordinates"] == pytest.approx(list(XA))
-    assert sent[str(orgs["elder_job"].pk)]["data"] == {"person_id": str(orgs["elder_job"].person_id), "role": "收银"}
+    assert sent[str(orgs["elder_job"].pk)]["data"] == {
+        "person_id": str(orgs["elder_job"].person_id),
+        "role": "收银",
+    }
     for name in ("far", "far_job"):
         response = civil_client.get(f"/api/v1/feeds/{subscription.pk}/records/{orgs[name]._meta.model_name}/"
                                     f"{orgs[name].pk}/")  # fmt: skip
@@ -165,7 +170,9 @@ def test_a_page_costs_the_same_queries_for_3_or_30_organisations(
     django_assert_max_num_queries: Any,
 ) -> None:  # fmt: skip
     fields = ["organisation.name", "organisation.legal_rep_id_number", "employment.role"]
-    subscription = subscribe(fields, record_types=["organisation", "employment"], person_tags=["elderly_alone"])
+    subscription = subscribe(
+        fields, record_types=["organisation", "employment"], person_tags=["elderly_alone"]
+    )
     url = f"/api/v1/feeds/{subscription.pk}/changes/"
 
     def page_queries(organisations: int) -> int:

@@ -62,6 +62,9 @@ def alert_delivery_withdrawn(delivery: WebhookDelivery) -> bool:
     if delivery.event_type not in ALERT_EVENT_TYPES:
         return False
     rule_id = str((delivery.payload or {}).get("rule") or "")
-    return not rule_id or not WatchRule.objects.filter(
-        pk=rule_id, is_active=True, department_id=delivery.endpoint.department_id
-    ).exists()
+    return (
+        not rule_id
+        or not WatchRule.objects.filter(
+            pk=rule_id, is_active=True, department_id=delivery.endpoint.department_id
+        ).exists()
+    )
