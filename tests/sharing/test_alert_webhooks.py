@@ -5,12 +5,13 @@ withdrawn; with Celery beat and a real worker end to end; and through a subscrip
 department's own alerts."""
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from standardwebhooks.webhooks import Webhook
 
 from apps.journal.models import AccessLogEntry
@@ -19,7 +20,7 @@ from apps.registry.organisations.models import Alert, AlertKind
 from apps.registry.services import residence_collect, residence_end
 from apps.sharing.models import DeliveryStatus, WebhookDelivery
 from apps.sharing.services import subscription_create
-from apps.sharing.webhooks import delivery_attempt, endpoint_create, webhooks_fanout
+from apps.sharing.webhooks import alerts_fanout, delivery_attempt, endpoint_create, webhooks_fanout
 from tests.live import celery_beat, celery_worker, wait_until
 from tests.registry.conftest import id_number
 from tests.sharing.conftest import read_feed
@@ -195,3 +196,33 @@ def test_beat_and_a_real_worker_deliver_arrivals_signed(rule: Any, police: Any, 
     assert {b["data"]["person_id"] for b in bodies} == {str(p.pk) for p in people}
     assert len({r.webhook_id for r in received}) == len(people)  # the retry carried the same id
     assert {d.endpoint_id for d in WebhookDelivery.objects.all()} == {endpoint.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_fan_outs_at_once_make_each_alert_once(rule: Any, police: Any, watched: tuple[Any, Any],
+                                                   collect_person: Any, hooks: Receiver) -> None:  # fmt: skip
+    endpoint_create(department=police, url=hooks.url)
+    _person, building = watched
+    for i in range(40):
+        person = collect_person(
+            name=f"矫正对象{i}", id_number=id_number(seq=f"{700 + i}"), tags=[WATCHED]
+        ).record
+        residence_collect(person=person, building=building, room=str(i), relation="tenant")
+    barrier = threading.Barrier(2)
+    made: list[int] = []
+
+    def fan_out() -> None:
+        try:
+            barrier.wait()
+            made.append(sum(alerts_fanout(limit=5)[0] for _ in range(8)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=fan_out) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(made) == 40  # none twice, none left
+    assert WebhookDelivery.objects.count() == 40
+    assert len({d.payload["alert_id"] for d in WebhookDelivery.objects.all()}) == 40
