@@ -70,8 +70,4 @@ def auth_headers(request: Any, territory: Any) -> dict[str, str]:
 def test_api_conforms_to_schema(
     case: schemathesis.Case, auth_headers: dict[str, str], request: pytest.FixtureRequest
 ) -> None:
-    if case.operation.path == "/api/v1/sharing/catalogue/":
-        # Known: the catalogue lists organisation and employment fields, which the record-type enum of the
-        # sharing app does not name yet.
-        request.applymarker(pytest.mark.xfail(strict=False, reason="catalogue record types beyond the enum"))
     case.call_and_validate(headers=auth_headers, checks=CHECKS)

@@ -48,8 +48,10 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = ["department", "url", "receives_events", "is_active", "disabled_at", "disabled_reason"]
-    list_filter = ["is_active", "receives_events"]
+    list_display = [
+        "department", "url", "receives_events", "receives_alerts", "is_active", "disabled_at", "disabled_reason",
+    ]  # fmt: skip
+    list_filter = ["is_active", "receives_events", "receives_alerts"]
     readonly_fields = ["secret_sealed", "disabled_at", "disabled_reason"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

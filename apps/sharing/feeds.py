@@ -13,13 +13,19 @@ from django.db.models import Q
 from apps.core.principals import Principal
 from apps.core.visibility import visible
 from apps.journal.changes import record_envelope, record_in_grids, scoped_changes, start_cursor
+from apps.journal.changes.columns import any_of
 from apps.journal.models import AccessChannel
 from apps.journal.services import AccessRecord, access_entry, access_log
 from apps.registry.models import Person
+from apps.registry.organisations.models import Alert
 from apps.territory.models import Level, TerritoryNode
 
 from .models import Subscription
 from .projection import Catalogue, project, record_uuid
+
+ALERT = "alert"
+# Records that name a person: with ``person_tags`` they follow their person in or out of the scope.
+PERSON_LINKED = ("residence", "employment")
 
 
 def feed_owner(subscription: Subscription) -> str:
@@ -51,23 +57,47 @@ def _out_of_scope(change: dict[str, Any]) -> dict[str, Any]:
     return {"type": change["type"], "id": change["id"], "deleted": True, "reason": "out_of_scope"}
 
 
+def _tagged(people: set[str], tags: set[str]) -> set[str]:
+    """Which of ``people`` (ids as text) carry one of ``tags``: one query, none when there is nobody to ask."""
+    if not people:
+        return set()
+    found = Person.objects.filter(pk__in=any_of(sorted(people)), tags__overlap=sorted(tags))
+    return {str(pk) for pk in found.values_list("pk", flat=True)}
+
+
+def _own_alerts(subscription: Subscription, changes: list[dict[str, Any]]) -> set[str]:
+    """The alerts among ``changes`` raised for the subscription's department (its watch rules' grant)."""
+    ids = sorted({str(c["id"]) for c in changes if c["type"] == ALERT})
+    if not ids:
+        return set()
+    own = Alert.objects.filter(pk__in=any_of(ids), department_id=subscription.department_id)
+    return {str(pk) for pk in own.values_list("pk", flat=True)}
+
+
 def _row_filter(subscription: Subscription, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Apply ``person_tags``: people without one of the tags, and their residences, leave the scope."""
+    """Narrow a page to the subscription's rows.
+
+    Alerts are shared only with the department whose watch rule raised them: those of other departments are
+    left out altogether, tombstones too (they were never sent, and even their ids are not this department's).
+    With ``person_tags``, people without one of the tags — and their residences and employments — leave the
+    scope (an ``out_of_scope`` tombstone, as they may have been sent before the grant was narrowed).
+    """
+    if any(c["type"] == ALERT for c in changes):
+        own = _own_alerts(subscription, changes)
+        changes = [c for c in changes if c["type"] != ALERT or str(c["id"]) in own]
     tags = set(subscription.person_tags)
     if not tags:
         return changes
-    residents = {
-        str(c["data"]["person_id"]) for c in changes if c["type"] == "residence" and not c.get("deleted")
+    linked = {
+        str(c["data"]["person_id"]) for c in changes if c["type"] in PERSON_LINKED and not c.get("deleted")
     }
-    matching_residents = {
-        str(pk) for pk in Person.objects.filter(pk__in=residents, tags__overlap=sorted(tags)).values_list("pk", flat=True)
-    } if residents else set()  # fmt: skip
+    matching = _tagged(linked, tags)
     kept = []
     for change in changes:
         if change.get("deleted"):
             kept.append(change)
         elif (change["type"] == "person" and not tags & set(change["data"].get("tags") or [])) or (
-            change["type"] == "residence" and str(change["data"]["person_id"]) not in matching_residents
+            change["type"] in PERSON_LINKED and str(change["data"]["person_id"]) not in matching
         ):
             kept.append(_out_of_scope(change))
         else:
@@ -127,10 +157,10 @@ def subscription_record(
         return None
     if not record_in_grids(record_type, record_id, list(grid_codes)):
         return None
-    filtered = _row_filter(subscription, [change])[0]
-    if filtered.get("deleted"):
+    filtered = _row_filter(subscription, [change])
+    if not filtered or filtered[0].get("deleted"):
         return None
-    projected, revealed = project(filtered, granted=set(subscription.fields), catalogue=Catalogue.load())
+    projected, revealed = project(filtered[0], granted=set(subscription.fields), catalogue=Catalogue.load())
     if revealed:
         access_log([_logged(subscription, change, revealed, AccessChannel.REST)])
     return projected

@@ -11,7 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.ids import uuid7
 from apps.core.models import BaseModel
 
-RECORD_TYPES = [("building", _("building")), ("person", _("person")), ("residence", _("residence"))]
+# What a subscription may grant. An ``alert`` (人来预警/人走提醒) is only ever shared with the department its watch
+# rule names: a subscription to alerts narrows those to its territory and fields, it never widens them.
+RECORD_TYPES = [
+    ("building", _("building")),
+    ("person", _("person")),
+    ("residence", _("residence")),
+    ("organisation", _("organisation")),
+    ("employment", _("employment")),
+    ("alert", _("alert")),
+]
 
 
 class Sensitivity(models.TextChoices):
@@ -56,6 +65,11 @@ class WebhookEndpoint(BaseModel):
     secret_sealed = models.TextField(editable=False)
     receives_events = models.BooleanField(
         _("receives event notices"), default=True, help_text=_("event.dispatched, event.overdue, …")
+    )
+    receives_alerts = models.BooleanField(
+        _("receives watch alerts"),
+        default=True,
+        help_text=_("person.arrived, person.left: the alerts of the department's watch rules"),
     )
     is_active = models.BooleanField(_("active"), default=True)
     disabled_at = models.DateTimeField(null=True, blank=True)

@@ -14,6 +14,7 @@ from .models import CatalogueField, Sensitivity
 
 MASKS = {
     "id_number": mask_id_number,
+    "legal_rep_id_number": mask_id_number,
     "phone": mask_phone,
     "passport_number": lambda v: v[:2] + "*" * max(len(v) - 4, 0) + v[-2:],
 }

@@ -16,6 +16,8 @@ from tests.registry.conftest import HH, XA, collect_building, collect_person, id
 __all__ = ["HH", "XA", "collect_building", "collect_person", "shifted", "worker"]
 
 ID_NUMBER = id_number("19480301", "512")
+# The migrations that seed the catalogue, in order.
+SEEDS = ("0002_seed_catalogue", "0003_catalogue_organisations", "0004_record_types_organisations_alerts")
 PHONE = "13812345678"
 
 
@@ -23,7 +25,8 @@ PHONE = "13812345678"
 def catalogue(db: Any) -> None:
     """The catalogue the migration seeds; a transactional test's flush empties it, so seed it again then."""
     if not CatalogueField.objects.exists():
-        importlib.import_module("apps.sharing.migrations.0002_seed_catalogue").seed(django_apps, None)
+        for seeding in SEEDS:
+            importlib.import_module(f"apps.sharing.migrations.{seeding}").seed(django_apps, None)
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ class SubscriptionInputSerializer(serializers.Serializer[Any]):
     department = serializers.CharField(max_length=32, help_text="Department code (on create).")
     name = serializers.CharField(max_length=100)
     record_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=RECORD_TYPES), min_length=1, max_length=3
+        child=serializers.ChoiceField(choices=RECORD_TYPES), min_length=1, max_length=len(RECORD_TYPES)
     )
     nodes = serializers.ListField(child=serializers.CharField(max_length=32), min_length=1, max_length=200,
                                   help_text="Territory node codes.")  # fmt: skip
@@ -85,8 +85,8 @@ class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["id", "department", "url", "receives_events", "is_active", "disabled_at", "disabled_reason",
-                  "created_at"]  # fmt: skip
+        fields = ["id", "department", "url", "receives_events", "receives_alerts", "is_active", "disabled_at",
+                  "disabled_reason", "created_at"]  # fmt: skip
 
 
 class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
@@ -100,6 +100,9 @@ class WebhookEndpointInputSerializer(serializers.Serializer[Any]):
     department = serializers.CharField(max_length=32)
     url = serializers.URLField(max_length=500)
     receives_events = serializers.BooleanField(default=True)
+    receives_alerts = serializers.BooleanField(
+        default=True, help_text="person.arrived, person.left of the department's watch rules."
+    )
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer[WebhookDelivery]):

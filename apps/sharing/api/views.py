@@ -187,8 +187,10 @@ class WebhookEndpointViewSet(
         department = selectors.department_by_code(serializer.validated_data["department"])
         if department is None:
             raise ValidationError({"department": [_("No department with this code.")]})
-        endpoint, secret = webhooks.endpoint_create(department=department, url=serializer.validated_data["url"],
-                                                    receives_events=serializer.validated_data["receives_events"])  # fmt: skip
+        data = serializer.validated_data
+        endpoint, secret = webhooks.endpoint_create(department=department, url=data["url"],
+                                                    receives_events=data["receives_events"],
+                                                    receives_alerts=data["receives_alerts"])  # fmt: skip
         body = {**WebhookEndpointSerializer(endpoint).data, "secret": secret}
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -1,7 +1,8 @@
-"""Webhooks: signed delivery of a subscription's changes and of event notices to a department's endpoint.
+"""Webhooks: signed delivery of a subscription's changes, of event notices and of watch alerts (person.arrived,
+person.left) to a department's endpoint.
 
 The flow is an outbox. Fan-out turns what happened into ``WebhookDelivery`` rows in the same transaction
-that advances its position (a subscription's feed cursor, a notice's ``fanned_out_at``), so a crash writes
+that advances its position (a subscription's feed cursor, a notice's or an alert's ``fanned_out_at``), so a crash writes
 both or neither. A Celery task then claims one row with a conditional UPDATE, POSTs it following the
 Standard Webhooks spec (https://www.standardwebhooks.com) and records the outcome; failures are retried on
 a fixed schedule with jitter for about three days, then kept as dead letters an administrator may replay.
@@ -12,6 +13,7 @@ Endpoints are checked against SSRF when created and again before every attempt (
 elsewhere by then): only http(s) to public addresses, and the connection goes to the address checked.
 """
 
+from .alerts import ALERT_EVENT_TYPES, alerts_fanout
 from .delivery import (
     JITTER,
     SCHEDULE,
@@ -32,8 +34,8 @@ from .fanout import (
 from .messages import delivery_body, webhook_id, webhook_signature
 
 __all__ = [
-    "JITTER", "SCHEDULE", "SECRET_PREFIX", "WEBHOOK_DELIVERIES", "AddressRefusedError", "change_event_type",
-    "deliveries_due", "deliveries_resend_due", "delivery_attempt", "delivery_body", "delivery_replay",
-    "endpoint_create", "endpoint_disable", "notices_fanout", "retry_delay", "subscription_fanout", "url_problem",
-    "webhook_id", "webhook_signature", "webhooks_fanout",
+    "ALERT_EVENT_TYPES", "JITTER", "SCHEDULE", "SECRET_PREFIX", "WEBHOOK_DELIVERIES", "AddressRefusedError",
+    "alerts_fanout", "change_event_type", "deliveries_due", "deliveries_resend_due", "delivery_attempt",
+    "delivery_body", "delivery_replay", "endpoint_create", "endpoint_disable", "notices_fanout", "retry_delay",
+    "subscription_fanout", "url_problem", "webhook_id", "webhook_signature", "webhooks_fanout",
 ]  # fmt: skip

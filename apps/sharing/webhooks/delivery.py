@@ -24,6 +24,7 @@ from apps.core.permissions import role_of
 
 from ..models import DeliveryStatus, Subscription, WebhookDelivery
 from ..projection import Catalogue, project
+from .alerts import alert_delivery_withdrawn
 from .endpoints import AddressRefusedError, _allowed_host, _checked_addresses, _split, endpoint_disable
 from .messages import _claim_lease, _enqueue_after_commit, delivery_body, webhook_id, webhook_signature
 
@@ -183,6 +184,8 @@ def delivery_attempt(*, delivery_id: uuid.UUID) -> str:
         if not (subscription.is_active and subscription.department.is_active):
             return _dead(delivery, error="subscription ended")
         _to_current_grant(delivery, subscription)
+    elif alert_delivery_withdrawn(delivery):
+        return _dead(delivery, error="watch rule ended")
     try:
         url, headers, extensions = _pinned(endpoint.url)
     except (AddressRefusedError, ValueError) as exc:

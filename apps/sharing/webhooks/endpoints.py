@@ -106,7 +106,7 @@ def _secret_new() -> str:
 
 
 def endpoint_create(
-    *, department: Any, url: str, receives_events: bool = True
+    *, department: Any, url: str, receives_events: bool = True, receives_alerts: bool = True
 ) -> tuple[WebhookEndpoint, str]:
     """Register where ``department`` receives webhooks; returns the endpoint and its signing secret.
 
@@ -118,8 +118,9 @@ def endpoint_create(
         raise ValidationError({"url": [problem]})
     secret = _secret_new()
     endpoint = WebhookEndpoint.objects.create(
-        department=department, url=url, secret_sealed=seal(secret), receives_events=receives_events
-    )
+        department=department, url=url, secret_sealed=seal(secret), receives_events=receives_events,
+        receives_alerts=receives_alerts,
+    )  # fmt: skip
     return endpoint, secret
 
 

@@ -14,6 +14,7 @@ from apps.journal.models import AccessChannel
 
 from ..feeds import fanout_start_cursor, feed_page
 from ..models import Delivery, Subscription, WebhookDelivery, WebhookEndpoint
+from .alerts import alerts_fanout
 from .channels import channel_notices_fanout
 from .messages import _json, _new_deliveries
 
@@ -112,7 +113,8 @@ def notices_fanout(*, limit: int) -> tuple[int, bool]:
 
 
 def webhooks_fanout(*, limit: int = 500) -> int:
-    """Turn new changes of every webhook subscription, and new event notices, into deliveries.
+    """Turn new changes of every webhook subscription, new event notices, watch alerts and channel status
+    notices into deliveries.
 
     Each page is its own transaction (see ``subscription_fanout`` and ``notices_fanout``); returns how many
     deliveries were made.
@@ -131,6 +133,11 @@ def webhooks_fanout(*, limit: int = 500) -> int:
             logger.exception("webhook fan-out of subscription %s failed", subscription_id)
     for _batch in range(MAX_PAGES_PER_RUN):
         count, more = notices_fanout(limit=limit)
+        made += count
+        if not more:
+            break
+    for _batch in range(MAX_PAGES_PER_RUN):
+        count, more = alerts_fanout(limit=limit)
         made += count
         if not more:
             break
