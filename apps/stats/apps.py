@@ -19,6 +19,10 @@ class StatsConfig(AppConfig):
         )  # fmt: skip
         from apps.core.visibility import visibility_register
         from apps.stats import selectors
+        from apps.stats.facts import channel_expression_register
+
+        # An event's channel is its source (grid worker, dispatcher, Open311, 12345 hotline, sensor).
+        channel_expression_register("e.source")
         from apps.stats.models import DepartmentRollup, EventFact, GridRollup
 
         visibility_register(GridRollup, scope=selectors.grid_rollups_for)

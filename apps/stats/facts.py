@@ -26,9 +26,10 @@ TZ = "Asia/Shanghai"
 # The states in which the handling clock runs: leaving them ends a suspension.
 CLOCK_STATES = "('dispatched', 'signed', 'in_progress')"
 
-# Where an event came from. Events have no channel yet: the channels app (12345 hotline, Open311, sensors)
-# registers an SQL expression over ``e`` (events_event) when it lands, see ``channel_expression_register``.
-_channel_sql = ["'grid'"]
+# Where an event came from (its channel): the event's ``source`` — grid worker, dispatcher, Open311, 12345
+# hotline, sensor (``apps.events.models.Source``). Registered by ``StatsConfig.ready``; settings or a later app
+# may register another SQL expression over ``e`` (events_event), see ``channel_expression_register``.
+_channel_sql = ["e.source"]
 
 
 def channel_expression_register(sql: str) -> None:

@@ -252,7 +252,7 @@ def key_labels(dimension: str, keys: list[str]) -> dict[str, tuple[str, str]]:
     """{key: (code, name)} for the keys of a dimension (department ids, node codes, worker ids, …)."""
     from apps.accounts.models import User
     from apps.departments.models import Department
-    from apps.events.models import EventCategory
+    from apps.events.models import EventCategory, Source
 
     rows: Any
     if dimension == "department":
@@ -265,6 +265,9 @@ def key_labels(dimension: str, keys: list[str]) -> dict[str, tuple[str, str]]:
     elif dimension == "worker":
         users = User.objects.filter(pk__in=keys).values_list("pk", "username", "full_name")
         return {str(pk): (username, full_name or username) for pk, username, full_name in users}
+    elif dimension == "channel":
+        names = dict(Source.choices)
+        return {key: (key, str(names.get(key, key))) for key in keys}
     else:
         return {key: (key, key) for key in keys}
     return {str(key): (code, name) for key, code, name in rows}
