@@ -23,8 +23,16 @@ class StatsConfig(AppConfig):
 
         # An event's channel is its source (grid worker, dispatcher, Open311, 12345 hotline, sensor).
         channel_expression_register("e.source")
-        from apps.stats.models import DepartmentRollup, EventFact, GridRollup
+        from apps.stats.models import (
+            DepartmentPeriodRollup,
+            DepartmentRollup,
+            EventFact,
+            GridPeriodRollup,
+            GridRollup,
+        )
 
         visibility_register(GridRollup, scope=selectors.grid_rollups_for)
         visibility_register(DepartmentRollup, scope=selectors.department_rollups_for)
         visibility_register(EventFact, scope=selectors.event_facts_for)
+        visibility_register(DepartmentPeriodRollup, scope=selectors.department_period_rollups_for)
+        visibility_register(GridPeriodRollup, scope=selectors.grid_period_rollups_for)

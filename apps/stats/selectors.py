@@ -19,7 +19,15 @@ from apps.territory.models import TerritoryNode
 
 from .facts import PERIODS_CTE, scratch_sql
 from .indicators import Period
-from .models import COUNTS, DepartmentRollup, EventFact, GridRollup
+from .models import (
+    COUNTS,
+    PERIOD_ROLLUP_KINDS,
+    DepartmentPeriodRollup,
+    DepartmentRollup,
+    EventFact,
+    GridPeriodRollup,
+    GridRollup,
+)
 
 DIMENSIONS = ("total", "department", "node", "category", "channel", "worker")
 
@@ -71,6 +79,14 @@ def department_rollups_for(principal: Principal | Any) -> QuerySet[DepartmentRol
     return _scoped(DepartmentRollup.objects.all(), scope_for(principal), has_grid=False)
 
 
+def grid_period_rollups_for(principal: Principal | Any) -> QuerySet[GridPeriodRollup]:
+    return _scoped(GridPeriodRollup.objects.all(), scope_for(principal), has_grid=True)
+
+
+def department_period_rollups_for(principal: Principal | Any) -> QuerySet[DepartmentPeriodRollup]:
+    return _scoped(DepartmentPeriodRollup.objects.all(), scope_for(principal), has_grid=False)
+
+
 def event_facts_for(principal: Principal | Any) -> QuerySet[EventFact]:
     return _scoped(EventFact.objects.all(), scope_for(principal), has_grid=True)
 
@@ -93,6 +109,7 @@ class Query:
     node: TerritoryNode | None = None  # restrict to this node; the "node" dimension lists its children
     category: str | None = None
     department_id: Any = None
+    kind: str | None = None  # the kind of every period (week, month, …): read from the period rollups
 
 
 def _key_sql(query: Query) -> tuple[str, list[Any]]:
@@ -184,11 +201,37 @@ def _uses_department_rollup(query: Query, scope: StatsScope) -> bool:
     )
 
 
+def _per_period_source(
+    query: Query, scope: StatsScope, principal: Principal | Any
+) -> tuple[str, list[Any]] | None:
+    """The period rollup's rows of the periods asked for, when one can answer: calendar periods, and a
+    breakdown by department or node (or none) of every category."""
+    if query.kind not in PERIOD_ROLLUP_KINDS or query.dimension not in {"total", "department", "node"}:
+        return None
+    if query.category:
+        return None
+    coarse = query.dimension != "node" and query.node is None and scope.path is None
+    model = DepartmentPeriodRollup if coarse else GridPeriodRollup
+    starts = [p.start for p in query.periods]
+    gate = visible(model, principal).filter(kind=query.kind, start__gte=min(starts), start__lte=max(starts))
+    gate_sql, gate_params = gate.query.sql_with_params()
+    grid = "NULL::uuid AS grid_id" if coarse else "r.grid_id"
+    counts = ", ".join(f"r.{name}" for name in COUNTS)
+    source = (
+        f"(SELECT p.label, r.department_id, {grid}, NULL::varchar AS category_id, NULL::varchar AS channel, "
+        f"NULL::uuid AS reporter_id, {counts} FROM ({gate_sql}) r JOIN periods p ON p.s = r.start)"
+    )
+    return source, list(gate_params)
+
+
 def indicator_counts(*, principal: Principal | Any, query: Query) -> list[CountRow]:
     """The counts per period (and key) from the rollups the caller may see (through the visibility gate)."""
     scope = scope_for(principal)
     if scope is None or not query.periods:
         return []
+    per_period = _per_period_source(query, scope, principal)
+    if per_period is not None:
+        return _counts("WITH " + PERIODS_CTE, _period_params(query.periods), *per_period, query, scope)
     coarse = _uses_department_rollup(query, scope)
     model = DepartmentRollup if coarse else GridRollup
     first, last = min(p.start for p in query.periods), max(p.end for p in query.periods)

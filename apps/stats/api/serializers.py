@@ -79,7 +79,8 @@ class StatsIndicatorQuerySerializer(StatsPeriodQuerySerializer):
         data = self.validated_data
         department = data.get("department")
         return Query(dimension=data["dimension"], periods=data["periods"], node=data.get("node"),
-                     category=data.get("category"), department_id=department.pk if department else None)  # fmt: skip
+                     category=data.get("category"), department_id=department.pk if department else None,
+                     kind=data["period"])  # fmt: skip
 
 
 class StatsIndicatorValueSerializer(serializers.Serializer[Any]):
