@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 COUNTS: tuple[str, ...] = (
     "dispatched", "sign_due", "signed_on_time", "due", "closed", "closed_on_time", "suspended_due", "rework",
     "returned", "extended", "overdue", "rated", "satisfied", "reported", "reported_valid",
+    "patrol_s", "checkins", "visits", "tasks_due", "tasks_done",
 )  # fmt: skip
 
 
@@ -40,6 +41,12 @@ class Counts(models.Model):
     satisfied = models.IntegerField(default=0)
     reported = models.IntegerField(default=0)
     reported_valid = models.IntegerField(default=0)
+    # The grid workers' own work (see ``apps.stats.work``).
+    patrol_s = models.BigIntegerField(default=0, help_text="Effective patrol time, seconds.")
+    checkins = models.IntegerField(default=0)
+    visits = models.IntegerField(default=0)
+    tasks_due = models.IntegerField(default=0)
+    tasks_done = models.IntegerField(default=0)
 
     class Meta:
         abstract = True

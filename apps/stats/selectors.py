@@ -140,6 +140,8 @@ def _conditions(query: Query, scope: StatsScope) -> tuple[list[str], list[Any], 
         conds.append("b.department_id IS NOT NULL")
     if query.dimension == "worker":
         conds.append("b.reporter_id IS NOT NULL")
+    if query.dimension in {"category", "channel"}:  # the workers' own work has neither
+        conds.append(f"b.{'category_id' if query.dimension == 'category' else 'channel'} <> ''")
     if query.node is not None:
         conds.append("g.path LIKE %s")
         params.append(query.node.path + "%")

@@ -29,6 +29,8 @@ from .models import (
 )
 
 CURSOR = "events"
+# The journal's record types whose changes change facts: events, and the workers' work.
+RECORD_TYPES = ("event", "patrol", "task", "visit")
 BATCH = 5_000
 # Every txid below the horizon is final: a cursor at (horizon - 1, LAST) is past all of them.
 LAST = 2**62
@@ -89,7 +91,8 @@ def _all_written() -> str:
 
 
 def rollups_apply(*, event_ids: Sequence[uuid.UUID]) -> None:
-    """Replace the facts of ``event_ids`` by facts computed from their history now, in the rollups too."""
+    """Replace the facts of ``event_ids`` — events, and the patrols, visits and tasks of ``apps.stats.work`` — by
+    facts computed from their history now, in the rollups too."""
     if not event_ids:
         return
     table = EventFact._meta.db_table
@@ -116,9 +119,9 @@ def stats_rollups_advance(*, limit: int = BATCH) -> AdvanceResult:
     position = Position(cursor_row.txid, cursor_row.entry_id)
     horizon = journal_horizon()
     entries = list(
-        entries_after(position, horizon=horizon, limit=limit, scope=Q(record_type="event")).values_list(
-            "txid", "id", "record_id"
-        )
+        entries_after(
+            position, horizon=horizon, limit=limit, scope=Q(record_type__in=RECORD_TYPES)
+        ).values_list("txid", "id", "record_id")
     )
     if not entries:
         return AdvanceResult(entries=0, events=0)
