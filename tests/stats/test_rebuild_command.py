@@ -1,7 +1,6 @@
 """``manage.py stats_rebuild`` computes the facts and rollups from the raw history."""
 
 from io import StringIO
-from typing import Any
 
 import pytest
 from django.core.management import call_command
