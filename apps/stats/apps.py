@@ -24,6 +24,7 @@ class StatsConfig(AppConfig):
         # An event's channel is its source (grid worker, dispatcher, Open311, 12345 hotline, sensor).
         channel_expression_register("e.source")
         from apps.stats.models import (
+            CategoryPeriodRollup,
             DepartmentPeriodRollup,
             DepartmentRollup,
             EventFact,
@@ -36,3 +37,4 @@ class StatsConfig(AppConfig):
         visibility_register(EventFact, scope=selectors.event_facts_for)
         visibility_register(DepartmentPeriodRollup, scope=selectors.department_period_rollups_for)
         visibility_register(GridPeriodRollup, scope=selectors.grid_period_rollups_for)
+        visibility_register(CategoryPeriodRollup, scope=selectors.category_period_rollups_for)

@@ -166,6 +166,27 @@ class DepartmentPeriodRollup(PeriodCounts):
         return f"{self.department_id} {self.kind} {self.start}"
 
 
+class CategoryPeriodRollup(PeriodCounts):
+    """Sums per department × category × channel × calendar period: tables by category or channel, city-wide or of
+    a department."""
+
+    id = models.BigAutoField(primary_key=True)
+    department_id = models.UUIDField(null=True, blank=True)
+    category_id = models.CharField(max_length=48)
+    channel = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("indicator rollup by category and period")
+        verbose_name_plural = _("indicator rollups by category and period")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "start", "department_id", "category_id", "channel"],
+                                    name="stats_category_period_rollup_key", nulls_distinct=False),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.category_id} {self.channel} {self.kind} {self.start}"
+
+
 class GridPeriodRollup(PeriodCounts):
     """Sums per department × grid × calendar period: node drill-downs and territories read it."""
 

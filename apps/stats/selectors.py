@@ -22,6 +22,7 @@ from .indicators import Period
 from .models import (
     COUNTS,
     PERIOD_ROLLUP_KINDS,
+    CategoryPeriodRollup,
     DepartmentPeriodRollup,
     DepartmentRollup,
     EventFact,
@@ -85,6 +86,10 @@ def grid_period_rollups_for(principal: Principal | Any) -> QuerySet[GridPeriodRo
 
 def department_period_rollups_for(principal: Principal | Any) -> QuerySet[DepartmentPeriodRollup]:
     return _scoped(DepartmentPeriodRollup.objects.all(), scope_for(principal), has_grid=False)
+
+
+def category_period_rollups_for(principal: Principal | Any) -> QuerySet[CategoryPeriodRollup]:
+    return _scoped(CategoryPeriodRollup.objects.all(), scope_for(principal), has_grid=False)
 
 
 def event_facts_for(principal: Principal | Any) -> QuerySet[EventFact]:
@@ -207,21 +212,27 @@ def _per_period_source(
     query: Query, scope: StatsScope, principal: Principal | Any
 ) -> tuple[str, list[Any]] | None:
     """The period rollup's rows of the periods asked for, when one can answer: calendar periods, and a
-    breakdown by department or node (or none) of every category."""
-    if query.kind not in PERIOD_ROLLUP_KINDS or query.dimension not in {"total", "department", "node"}:
+    breakdown by department, node, category or channel (or none) — by grid or by category, not both."""
+    if query.kind not in PERIOD_ROLLUP_KINDS or query.dimension == "worker":
         return None
-    if query.category:
+    gridded = query.dimension == "node" or query.node is not None or scope.path is not None
+    by_category = query.dimension in {"category", "channel"} or bool(query.category)
+    if gridded and by_category:
         return None
-    coarse = query.dimension != "node" and query.node is None and scope.path is None
-    model = DepartmentPeriodRollup if coarse else GridPeriodRollup
+    model = GridPeriodRollup if gridded else CategoryPeriodRollup if by_category else DepartmentPeriodRollup
     starts = [p.start for p in query.periods]
     gate = visible(model, principal).filter(kind=query.kind, start__gte=min(starts), start__lte=max(starts))
     gate_sql, gate_params = gate.query.sql_with_params()
-    grid = "NULL::uuid AS grid_id" if coarse else "r.grid_id"
+    grid = "r.grid_id" if gridded else "NULL::uuid AS grid_id"
+    category = (
+        "r.category_id, r.channel"
+        if by_category
+        else "NULL::varchar AS category_id, NULL::varchar AS channel"
+    )
     counts = ", ".join(f"r.{name}" for name in COUNTS)
     source = (
-        f"(SELECT p.label, r.department_id, {grid}, NULL::varchar AS category_id, NULL::varchar AS channel, "
-        f"NULL::uuid AS reporter_id, {counts} FROM ({gate_sql}) r JOIN periods p ON p.s = r.start)"
+        f"(SELECT p.label, r.department_id, {grid}, {category}, NULL::uuid AS reporter_id, {counts} "
+        f"FROM ({gate_sql}) r JOIN periods p ON p.s = r.start)"
     )
     return source, list(gate_params)
 

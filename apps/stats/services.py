@@ -20,6 +20,7 @@ from apps.journal.selectors import Position, entries_after, journal_horizon
 from .facts import DAYS, DIMS, facts_sql
 from .models import (
     COUNTS,
+    CategoryPeriodRollup,
     DepartmentPeriodRollup,
     DepartmentRollup,
     EventFact,
@@ -42,6 +43,7 @@ _ROLLUPS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     (DepartmentRollup._meta.db_table, ("department_id", *DAYS), False),
     (DepartmentPeriodRollup._meta.db_table, ("kind", "start", "department_id"), True),
     (GridPeriodRollup._meta.db_table, ("kind", "start", "department_id", "grid_id"), True),
+    (CategoryPeriodRollup._meta.db_table, ("kind", "start", "department_id", "category_id", "channel"), True),
 )
 # The calendar periods holding a fact (``f``), with their first and last days: a fact counts in the period
 # of each kind that holds its first day when its last day lies in it too and, for a suspension's fact, the

@@ -176,10 +176,15 @@ def test_the_rollups_per_period_give_what_the_daily_rollups_give(story: Story, a
         (system_of(routing["HC-XY-XA-CW"]), None),
     ]
     for principal, node in callers:
-        for dimension in ("total", "department", "node"):
+        for dimension, category in (("total", None), ("department", None), ("node", None), ("category", None),
+                                    ("channel", None), ("department", "dispute_neighbour")):  # fmt: skip
             if dimension == "node" and node is None:
                 continue
-            daily = Query(dimension=dimension, periods=periods, node=node)
+            daily = Query(dimension=dimension, periods=periods, node=node, category=category)
             per_period = indicator_counts(principal=principal, query=replace(daily, kind=kind))
-            assert per_period == indicator_counts(principal=principal, query=daily), (dimension, node)
+            assert per_period == indicator_counts(principal=principal, query=daily), (
+                dimension,
+                node,
+                category,
+            )
             assert any(row.counts["due"] for row in per_period)
