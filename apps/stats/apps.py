@@ -19,8 +19,22 @@ class StatsConfig(AppConfig):
         )  # fmt: skip
         from apps.core.visibility import visibility_register
         from apps.stats import selectors
-        from apps.stats.models import DepartmentRollup, EventFact, GridRollup
+        from apps.stats.facts import channel_expression_register
+
+        # An event's channel is its source (grid worker, dispatcher, Open311, 12345 hotline, sensor).
+        channel_expression_register("e.source")
+        from apps.stats.models import (
+            CategoryPeriodRollup,
+            DepartmentPeriodRollup,
+            DepartmentRollup,
+            EventFact,
+            GridPeriodRollup,
+            GridRollup,
+        )
 
         visibility_register(GridRollup, scope=selectors.grid_rollups_for)
         visibility_register(DepartmentRollup, scope=selectors.department_rollups_for)
         visibility_register(EventFact, scope=selectors.event_facts_for)
+        visibility_register(DepartmentPeriodRollup, scope=selectors.department_period_rollups_for)
+        visibility_register(GridPeriodRollup, scope=selectors.grid_period_rollups_for)
+        visibility_register(CategoryPeriodRollup, scope=selectors.category_period_rollups_for)

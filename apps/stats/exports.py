@@ -18,7 +18,9 @@ REGISTRY_NAMES = {
     "residential": "住宅", "rental": "出租屋", "shop": "商铺", "factory": "厂房", "school": "学校", "office": "办公",
     "other": "其他", "elderly_alone": "独居老人", "disabled": "残疾人", "low_income": "低保", "community_correction":
     "社区矫正", "drug_rehabilitation": "戒毒康复", "mental_disorder": "严重精神障碍", "left_behind_child": "留守儿童",
-    "veteran": "退役军人",
+    "veteran": "退役军人", "enterprise": "企业", "individual": "个体工商户", "social_org": "社会组织",
+    "public_institution": "事业单位", "government": "机关", "nine_small": "九小场所", "three_in_one": "三合一",
+    "hazmat": "危化品", "crowded": "人员密集",
 }  # fmt: skip
 
 
@@ -70,6 +72,11 @@ def registry_sheets(table: dict[str, Any]) -> Sheets:
     columns.append(("实有房屋", lambda r: r["housing"]["total"]))
     for key in housing["use"]:
         columns.append((f"房屋用途·{REGISTRY_NAMES.get(key, key)}", lambda r, k=key: r["housing"]["use"][k]))
+    columns.append(("实有单位", lambda r: r["organisations"]["total"]))
+    for group, title in (("kind", "单位类型"), ("tag", "单位标签")):
+        for key in first["organisations"][group]:
+            columns.append((f"{title}·{REGISTRY_NAMES.get(key, key)}",
+                            lambda r, g=group, k=key: r["organisations"][g][k]))  # fmt: skip
     for index, move in enumerate(first["movement"]):
         columns.append((f"{move['period']}·迁入", lambda r, i=index: r["movement"][i]["arrivals"]))
         columns.append((f"{move['period']}·迁出", lambda r, i=index: r["movement"][i]["departures"]))

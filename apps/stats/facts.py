@@ -21,14 +21,16 @@ with time). Cancelled events and events merged into another are left out of ever
 """
 
 from .models import COUNTS
+from .work import WORK_COUNTS, work_cte
 
 TZ = "Asia/Shanghai"
 # The states in which the handling clock runs: leaving them ends a suspension.
 CLOCK_STATES = "('dispatched', 'signed', 'in_progress')"
 
-# Where an event came from. Events have no channel yet: the channels app (12345 hotline, Open311, sensors)
-# registers an SQL expression over ``e`` (events_event) when it lands, see ``channel_expression_register``.
-_channel_sql = ["'grid'"]
+# Where an event came from (its channel): the event's ``source`` — grid worker, dispatcher, Open311, 12345
+# hotline, sensor (``apps.events.models.Source``). Registered by ``StatsConfig.ready``; settings or a later app
+# may register another SQL expression over ``e`` (events_event), see ``channel_expression_register``.
+_channel_sql = ["e.source"]
 
 
 def channel_expression_register(sql: str) -> None:
@@ -41,7 +43,8 @@ def channel_expression() -> str:
 
 
 def _history(event_filter: str) -> str:
-    """The CTEs ev, t, steps, holdings, suspensions, occurrences over the events ``event_filter`` selects."""
+    """The CTEs ev, t, steps, holdings, suspensions, occurrences, reports over the events ``event_filter``
+    selects, and the workers' work (of the same ids when the filter names them, see ``apps.stats.work``)."""
     return f"""
 ev AS (
   SELECT e.id, e.grid_id, e.category_id, e.reporter_id, e.handle_by, {channel_expression()} AS channel
@@ -111,10 +114,12 @@ reports AS (
          (e.reported_at AT TIME ZONE '{TZ}')::date AS day,
          (e.status NOT IN ('reported', 'cancelled'))::int AS valid
   FROM events_event e WHERE e.status <> 'merged' {event_filter}
-)"""
+),{work_cte(by_ids="%(ids)s" in event_filter)}"""
 
 
 DIMS = ("department_id", "grid_id", "category_id", "channel", "reporter_id")
+# The category and channel of work that is no event's (patrols, visits, tasks).
+NO_KEY = "''::varchar"
 DAYS = ("day_min", "day_max", "open_from", "open_until")
 
 
@@ -162,6 +167,8 @@ def facts_sql(event_filter: str) -> str:
              ("hd.day", "hd.day")),
         _row("reports r", {"reported": "1", "reported_valid": "r.valid"}, ("r.day", "r.day"),
              dims="NULL::uuid, r.grid_id, r.category_id, r.channel, r.reporter_id", event="r.event_id"),
+        _row("work w", {name: f"w.{name}" for name in WORK_COUNTS}, ("w.day", "w.day"),
+             dims=f"NULL::uuid, w.grid_id, {NO_KEY}, {NO_KEY}, w.reporter_id", event="w.record_id"),
     ]  # fmt: skip
     return "WITH " + _history(event_filter) + "\n" + "\nUNION ALL\n".join(parts)
 
@@ -208,6 +215,8 @@ def scratch_sql(event_filter: str = "") -> str:
                inp.format("hd.day")),
         select("reports r", {"reported": "1", "reported_valid": "r.valid"},
                "NULL::uuid, r.grid_id, r.category_id, r.channel, r.reporter_id", inp.format("r.day")),
+        select("work w", {name: f"w.{name}" for name in WORK_COUNTS},
+               f"NULL::uuid, w.grid_id, {NO_KEY}, {NO_KEY}, w.reporter_id", inp.format("w.day")),
     ]  # fmt: skip
     return (
         "WITH "

@@ -51,8 +51,20 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
         "Events the worker reported in the period that were accepted and not cancelled ÷ events reported "
         "(duplicates attached to another event are not events of their own).",
     ),
-    "patrol_time": ("有效巡查时长", "Comes with patrols (operations): null until then."),
-    "visits_done": ("走访完成率", "Comes with visits and tasks (operations): null until then."),
+    "patrol_time": (
+        "有效巡查时长",
+        "Hours of effective patrol in the period: moving (≥ 0.3 m/s) inside the assigned grids, outside flagged "
+        "stretches, of patrols without a plausibility flag, on the day each patrol started; numerator: the "
+        "seconds, denominator: null. Counted for the worker and the patrol's first grid (by code).",
+    ),
+    "checkins": ("巡更打卡数", "Check-ins at patrol points in the period that counted (within the radius)."),
+    "visits": ("走访次数", "Visits the worker started in the period."),
+    "visits_done": (
+        "走访完成率",
+        "Tasks due in the period (not cancelled) done by a visit no later than their due day ÷ tasks due in the "
+        "period. A task counts for one worker: the one whose visit did it, else the one who accepted it, else "
+        "the grid's first assigned worker on the due day.",
+    ),
 }
 
 DEFAULT_WEIGHTS = (Decimal("0.3"), Decimal("0.3"), Decimal("0.3"))
@@ -107,9 +119,14 @@ def indicators_of(counts: dict[str, int]) -> dict[str, Any]:
         "satisfaction": _rate(c["satisfied"], c["rated"]),
         "filed": _count(c["dispatched"]),
         "valid_reports": _rate(c["reported_valid"], c["reported"]),
-        "patrol_time": {"numerator": None, "denominator": None, "value": None},
-        "visits_done": {"numerator": None, "denominator": None, "value": None},
-    }
+        "patrol_time": {
+            "numerator": c["patrol_s"], "denominator": None,
+            "value": (Decimal(c["patrol_s"]) / 3600).quantize(CENT, rounding=ROUND_HALF_UP),
+        },
+        "checkins": _count(c["checkins"]),
+        "visits": _count(c["visits"]),
+        "visits_done": _rate(c["tasks_done"], c["tasks_due"]),
+    }  # fmt: skip
     rates = [out[name]["value"] for name in ("closed", "closed_on_time", "rework")]
     composite = None
     if None not in rates:

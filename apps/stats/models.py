@@ -19,18 +19,13 @@ from django.utils.translation import gettext_lazy as _
 COUNTS: tuple[str, ...] = (
     "dispatched", "sign_due", "signed_on_time", "due", "closed", "closed_on_time", "suspended_due", "rework",
     "returned", "extended", "overdue", "rated", "satisfied", "reported", "reported_valid",
+    "patrol_s", "checkins", "visits", "tasks_due", "tasks_done",
 )  # fmt: skip
 
 
-class FactDays(models.Model):
-    """The days a fact spans and, for facts about a suspension, the days the suspension ran."""
+class Counts(models.Model):
+    """The counts every fact and rollup row carries (see ``COUNTS``)."""
 
-    day_min = models.DateField()
-    day_max = models.DateField()
-    open_from = models.DateField(null=True, blank=True)
-    open_until = models.DateField(
-        null=True, blank=True, help_text="Resumed on this day; null: still suspended."
-    )
     dispatched = models.IntegerField(default=0)
     sign_due = models.IntegerField(default=0)
     signed_on_time = models.IntegerField(default=0)
@@ -46,6 +41,26 @@ class FactDays(models.Model):
     satisfied = models.IntegerField(default=0)
     reported = models.IntegerField(default=0)
     reported_valid = models.IntegerField(default=0)
+    # The grid workers' own work (see ``apps.stats.work``).
+    patrol_s = models.BigIntegerField(default=0, help_text="Effective patrol time, seconds.")
+    checkins = models.IntegerField(default=0)
+    visits = models.IntegerField(default=0)
+    tasks_due = models.IntegerField(default=0)
+    tasks_done = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class FactDays(Counts):
+    """The days a fact spans and, for facts about a suspension, the days the suspension ran."""
+
+    day_min = models.DateField()
+    day_max = models.DateField()
+    open_from = models.DateField(null=True, blank=True)
+    open_until = models.DateField(
+        null=True, blank=True, help_text="Resumed on this day; null: still suspended."
+    )
 
     class Meta:
         abstract = True
@@ -116,6 +131,79 @@ class DepartmentRollup(FactDays):
 
     def __str__(self) -> str:
         return f"{self.department_id} {self.day_min}–{self.day_max}"
+
+
+# The calendar periods kept summed (Asia/Shanghai days; weeks from Monday, as PostgreSQL's date_trunc).
+PERIOD_ROLLUP_KINDS = ("week", "month", "quarter", "year")
+
+
+class PeriodCounts(Counts):
+    """Sums of the facts that count in one calendar period: their days lie in it and, for the facts of a
+    suspension, the suspension is open at the period's end — exactly what a table of that period adds up."""
+
+    kind = models.CharField(max_length=8, choices=[(kind, kind) for kind in PERIOD_ROLLUP_KINDS])
+    start = models.DateField(help_text="The period's first day.")
+
+    class Meta:
+        abstract = True
+
+
+class DepartmentPeriodRollup(PeriodCounts):
+    """Sums per department × calendar period: a city's monthly table is a read of departments × months rows."""
+
+    id = models.BigAutoField(primary_key=True)
+    department_id = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("indicator rollup by department and period")
+        verbose_name_plural = _("indicator rollups by department and period")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "start", "department_id"],
+                                    name="stats_dept_period_rollup_key", nulls_distinct=False),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.kind} {self.start}"
+
+
+class CategoryPeriodRollup(PeriodCounts):
+    """Sums per department × category × channel × calendar period: tables by category or channel, city-wide or of
+    a department."""
+
+    id = models.BigAutoField(primary_key=True)
+    department_id = models.UUIDField(null=True, blank=True)
+    category_id = models.CharField(max_length=48)
+    channel = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("indicator rollup by category and period")
+        verbose_name_plural = _("indicator rollups by category and period")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "start", "department_id", "category_id", "channel"],
+                                    name="stats_category_period_rollup_key", nulls_distinct=False),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.category_id} {self.channel} {self.kind} {self.start}"
+
+
+class GridPeriodRollup(PeriodCounts):
+    """Sums per department × grid × calendar period: node drill-downs and territories read it."""
+
+    id = models.BigAutoField(primary_key=True)
+    department_id = models.UUIDField(null=True, blank=True)
+    grid_id = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("indicator rollup by grid and period")
+        verbose_name_plural = _("indicator rollups by grid and period")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "start", "department_id", "grid_id"],
+                                    name="stats_grid_period_rollup_key", nulls_distinct=False),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.grid_id} {self.kind} {self.start}"
 
 
 class RollupCursor(models.Model):

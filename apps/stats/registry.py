@@ -1,8 +1,8 @@
 # ruff: noqa: S608 - SQL assembled from this module's constants and model names; values travel as parameters
-"""Registry statistics (实有人口、实有房屋, arrivals and departures) per territory node and its children.
+"""Registry statistics (实有人口、实有房屋、实有单位, arrivals and departures) per territory node and its children.
 
 Counts are of canonical records (merged ones are tombstones): people by the grid they are placed in,
-buildings by theirs, arrivals and departures by the start and end days of residences in the period, placed
+buildings by theirs, organisations still in place (not closed or moved away) by theirs, arrivals and departures by the start and end days of residences in the period, placed
 in the building's grid. Special groups (特殊人群) are counted only for callers entitled to see the tags:
 administrators and dispatchers (who see them on people in their territory), and departments for the tags a
 subscription grants them (the field ``person.tags``; the subscription's tag filter, if any, narrows it).
@@ -19,6 +19,7 @@ from django.utils import timezone
 from apps.core.permissions import role_of
 from apps.core.principals import Principal
 from apps.registry.models import BuildingUse, Gender, HouseholdType, PersonTag
+from apps.registry.organisations.models import OrganisationKind, OrganisationStatus, OrganisationTag
 from apps.territory.models import TerritoryNode
 
 from .indicators import Period
@@ -135,6 +136,7 @@ def registry_table(
         for target in (rows[key], rows[None]):  # type: ignore[index]
             target["housing"]["total"] += count
             target["housing"]["use"][use or UNKNOWN] += count
+    _count_organisations(rows, child, [*child_params, *where_params], where)
     if periods:
         moves = _rows(
             f"SELECT {child}, p.label, count(*) FILTER (WHERE r.since BETWEEN p.s AND p.e), "
@@ -167,6 +169,22 @@ def registry_table(
             "special_groups_shown": bool(tags), "rows": out}  # fmt: skip
 
 
+def _count_organisations(rows: dict[Any, dict[str, Any]], child: str, params: list[Any], where: str) -> None:
+    """实有单位: organisations in place (operating), by kind and by tag (an organisation counts under each tag)."""
+    organisations = _rows(
+        f"SELECT {child}, o.kind, o.tags, count(*) FROM registry_organisation o "
+        f"JOIN territory_territorynode g ON g.id = o.grid_id WHERE o.merged_into_id IS NULL "
+        f"AND o.status = '{OrganisationStatus.OPERATING}' AND {where} GROUP BY 1, 2, 3",
+        params,
+    )
+    for key, kind, tags, count in organisations:
+        for target in (rows[key], rows[None]):
+            target["organisations"]["total"] += count
+            target["organisations"]["kind"][kind or UNKNOWN] += count
+            for tag in tags or []:
+                target["organisations"]["tag"][tag] += count
+
+
 def _empty_row() -> dict[str, Any]:
     return {
         "population": {
@@ -177,6 +195,11 @@ def _empty_row() -> dict[str, Any]:
             "special_groups": defaultdict(int),
         },
         "housing": {"total": 0, "use": defaultdict(int, dict.fromkeys(BuildingUse.values, 0))},
+        "organisations": {
+            "total": 0,
+            "kind": defaultdict(int, dict.fromkeys([*OrganisationKind.values, UNKNOWN], 0)),
+            "tag": defaultdict(int, dict.fromkeys(OrganisationTag.values, 0)),
+        },
         "movement": {},
     }
 

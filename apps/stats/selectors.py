@@ -19,7 +19,16 @@ from apps.territory.models import TerritoryNode
 
 from .facts import PERIODS_CTE, scratch_sql
 from .indicators import Period
-from .models import COUNTS, DepartmentRollup, EventFact, GridRollup
+from .models import (
+    COUNTS,
+    PERIOD_ROLLUP_KINDS,
+    CategoryPeriodRollup,
+    DepartmentPeriodRollup,
+    DepartmentRollup,
+    EventFact,
+    GridPeriodRollup,
+    GridRollup,
+)
 
 DIMENSIONS = ("total", "department", "node", "category", "channel", "worker")
 
@@ -71,6 +80,18 @@ def department_rollups_for(principal: Principal | Any) -> QuerySet[DepartmentRol
     return _scoped(DepartmentRollup.objects.all(), scope_for(principal), has_grid=False)
 
 
+def grid_period_rollups_for(principal: Principal | Any) -> QuerySet[GridPeriodRollup]:
+    return _scoped(GridPeriodRollup.objects.all(), scope_for(principal), has_grid=True)
+
+
+def department_period_rollups_for(principal: Principal | Any) -> QuerySet[DepartmentPeriodRollup]:
+    return _scoped(DepartmentPeriodRollup.objects.all(), scope_for(principal), has_grid=False)
+
+
+def category_period_rollups_for(principal: Principal | Any) -> QuerySet[CategoryPeriodRollup]:
+    return _scoped(CategoryPeriodRollup.objects.all(), scope_for(principal), has_grid=False)
+
+
 def event_facts_for(principal: Principal | Any) -> QuerySet[EventFact]:
     return _scoped(EventFact.objects.all(), scope_for(principal), has_grid=True)
 
@@ -93,6 +114,7 @@ class Query:
     node: TerritoryNode | None = None  # restrict to this node; the "node" dimension lists its children
     category: str | None = None
     department_id: Any = None
+    kind: str | None = None  # the kind of every period (week, month, …): read from the period rollups
 
 
 def _key_sql(query: Query) -> tuple[str, list[Any]]:
@@ -123,6 +145,8 @@ def _conditions(query: Query, scope: StatsScope) -> tuple[list[str], list[Any], 
         conds.append("b.department_id IS NOT NULL")
     if query.dimension == "worker":
         conds.append("b.reporter_id IS NOT NULL")
+    if query.dimension in {"category", "channel"}:  # the workers' own work has neither
+        conds.append(f"b.{'category_id' if query.dimension == 'category' else 'channel'} <> ''")
     if query.node is not None:
         conds.append("g.path LIKE %s")
         params.append(query.node.path + "%")
@@ -184,11 +208,43 @@ def _uses_department_rollup(query: Query, scope: StatsScope) -> bool:
     )
 
 
+def _per_period_source(
+    query: Query, scope: StatsScope, principal: Principal | Any
+) -> tuple[str, list[Any]] | None:
+    """The period rollup's rows of the periods asked for, when one can answer: calendar periods, and a
+    breakdown by department, node, category or channel (or none) — by grid or by category, not both."""
+    if query.kind not in PERIOD_ROLLUP_KINDS or query.dimension == "worker":
+        return None
+    gridded = query.dimension == "node" or query.node is not None or scope.path is not None
+    by_category = query.dimension in {"category", "channel"} or bool(query.category)
+    if gridded and by_category:
+        return None
+    model = GridPeriodRollup if gridded else CategoryPeriodRollup if by_category else DepartmentPeriodRollup
+    starts = [p.start for p in query.periods]
+    gate = visible(model, principal).filter(kind=query.kind, start__gte=min(starts), start__lte=max(starts))
+    gate_sql, gate_params = gate.query.sql_with_params()
+    grid = "r.grid_id" if gridded else "NULL::uuid AS grid_id"
+    category = (
+        "r.category_id, r.channel"
+        if by_category
+        else "NULL::varchar AS category_id, NULL::varchar AS channel"
+    )
+    counts = ", ".join(f"r.{name}" for name in COUNTS)
+    source = (
+        f"(SELECT p.label, r.department_id, {grid}, {category}, NULL::uuid AS reporter_id, {counts} "
+        f"FROM ({gate_sql}) r JOIN periods p ON p.s = r.start)"
+    )
+    return source, list(gate_params)
+
+
 def indicator_counts(*, principal: Principal | Any, query: Query) -> list[CountRow]:
     """The counts per period (and key) from the rollups the caller may see (through the visibility gate)."""
     scope = scope_for(principal)
     if scope is None or not query.periods:
         return []
+    per_period = _per_period_source(query, scope, principal)
+    if per_period is not None:
+        return _counts("WITH " + PERIODS_CTE, _period_params(query.periods), *per_period, query, scope)
     coarse = _uses_department_rollup(query, scope)
     model = DepartmentRollup if coarse else GridRollup
     first, last = min(p.start for p in query.periods), max(p.end for p in query.periods)
@@ -252,7 +308,7 @@ def key_labels(dimension: str, keys: list[str]) -> dict[str, tuple[str, str]]:
     """{key: (code, name)} for the keys of a dimension (department ids, node codes, worker ids, …)."""
     from apps.accounts.models import User
     from apps.departments.models import Department
-    from apps.events.models import EventCategory
+    from apps.events.models import EventCategory, Source
 
     rows: Any
     if dimension == "department":
@@ -265,6 +321,9 @@ def key_labels(dimension: str, keys: list[str]) -> dict[str, tuple[str, str]]:
     elif dimension == "worker":
         users = User.objects.filter(pk__in=keys).values_list("pk", "username", "full_name")
         return {str(pk): (username, full_name or username) for pk, username, full_name in users}
+    elif dimension == "channel":
+        names = dict(Source.choices)
+        return {key: (key, str(names.get(key, key))) for key in keys}
     else:
         return {key: (key, key) for key in keys}
     return {str(key): (code, name) for key, code, name in rows}

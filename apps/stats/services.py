@@ -18,18 +18,53 @@ from django.db.models import Q
 from apps.journal.selectors import Position, entries_after, journal_horizon
 
 from .facts import DAYS, DIMS, facts_sql
-from .models import COUNTS, DepartmentRollup, EventFact, GridRollup, RollupCursor
+from .models import (
+    COUNTS,
+    CategoryPeriodRollup,
+    DepartmentPeriodRollup,
+    DepartmentRollup,
+    EventFact,
+    GridPeriodRollup,
+    GridRollup,
+    RollupCursor,
+)
 
 CURSOR = "events"
+# The journal's record types whose changes change facts: events, and the workers' work.
+RECORD_TYPES = ("event", "patrol", "task", "visit")
 BATCH = 5_000
 # Every txid below the horizon is final: a cursor at (horizon - 1, LAST) is past all of them.
 LAST = 2**62
 
 _FACT_COLUMNS = ("event_id", *DIMS, *DAYS, *COUNTS)
-_ROLLUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (GridRollup._meta.db_table, (*DIMS, *DAYS)),
-    (DepartmentRollup._meta.db_table, ("department_id", *DAYS)),
+# (table, key, whether it sums per calendar period): every rollup the facts are summed into.
+_ROLLUPS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    (GridRollup._meta.db_table, (*DIMS, *DAYS), False),
+    (DepartmentRollup._meta.db_table, ("department_id", *DAYS), False),
+    (DepartmentPeriodRollup._meta.db_table, ("kind", "start", "department_id"), True),
+    (GridPeriodRollup._meta.db_table, ("kind", "start", "department_id", "grid_id"), True),
+    (CategoryPeriodRollup._meta.db_table, ("kind", "start", "department_id", "category_id", "channel"), True),
 )
+# The calendar periods holding a fact (``f``), with their first and last days: a fact counts in the period
+# of each kind that holds its first day when its last day lies in it too and, for a suspension's fact, the
+# suspension is open at the period's end (the same test the daily rollups apply per period asked for).
+_PERIODS_OF_FACT = """CROSS JOIN LATERAL (
+  SELECT k.kind, date_trunc(k.kind, f.day_min)::date AS start,
+         (date_trunc(k.kind, f.day_min) + k.span - interval '1 day')::date AS last
+  FROM (VALUES ('week', interval '7 days'), ('month', interval '1 month'), ('quarter', interval '3 months'),
+               ('year', interval '1 year')) k(kind, span)) p
+WHERE f.day_max <= p.last
+  AND (f.open_from IS NULL OR (f.open_from <= p.last AND (f.open_until IS NULL OR f.open_until > p.last)))"""
+
+
+def _summed(source: str, key: tuple[str, ...], *, per_period: bool, sign: str = "") -> str:
+    """SELECT key…, counts… — the facts of ``source`` summed per ``key`` (per calendar period when asked)."""
+    sums = ", ".join(f"{sign}sum(f.{name})" for name in COUNTS)
+    if not per_period:
+        keys = ", ".join(f"f.{name}" for name in key)
+        return f"SELECT {keys}, {sums} FROM {source} f GROUP BY {keys}"
+    keys = ", ".join(f"p.{name}" if name in ("kind", "start") else f"f.{name}" for name in key)
+    return f"SELECT {keys}, {sums} FROM {source} f {_PERIODS_OF_FACT} GROUP BY {keys}"
 
 
 @dataclass(frozen=True)
@@ -41,19 +76,25 @@ class AdvanceResult:
 def _add_to_rollups(source: str, *, sign: str) -> str:
     """Data-modifying CTEs adding (``sign`` "+") or taking back ("-") the facts of ``source`` in every rollup."""
     ctes = []
-    for index, (table, key) in enumerate(_ROLLUPS):
+    for index, (table, key, per_period) in enumerate(_ROLLUPS):
         keys = ", ".join(key)
-        sums = ", ".join(f"{sign}sum({name})" for name in COUNTS)
         updates = ", ".join(f"{name} = {table}.{name} + EXCLUDED.{name}" for name in COUNTS)
         ctes.append(
-            f"r{index} AS (INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) SELECT {keys}, {sums} FROM {source} "
-            f"GROUP BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {updates} RETURNING 1)"
+            f"r{index} AS (INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) "
+            f"{_summed(source, key, per_period=per_period, sign=sign)} "
+            f"ON CONFLICT ({keys}) DO UPDATE SET {updates} RETURNING 1)"
         )
     return ",\n".join(ctes)
 
 
+def _all_written() -> str:
+    """SELECT of the rows every rollup CTE wrote (so that PostgreSQL runs each of them)."""
+    return "SELECT " + " + ".join(f"(SELECT count(*) FROM r{index})" for index in range(len(_ROLLUPS)))
+
+
 def rollups_apply(*, event_ids: Sequence[uuid.UUID]) -> None:
-    """Replace the facts of ``event_ids`` by facts computed from their history now, in the rollups too."""
+    """Replace the facts of ``event_ids`` — events, and the patrols, visits and tasks of ``apps.stats.work`` — by
+    facts computed from their history now, in the rollups too."""
     if not event_ids:
         return
     table = EventFact._meta.db_table
@@ -61,13 +102,13 @@ def rollups_apply(*, event_ids: Sequence[uuid.UUID]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH gone AS (DELETE FROM {table} WHERE event_id = ANY(%s) RETURNING *),\n"
-            f"{_add_to_rollups('gone', sign='-')}\nSELECT (SELECT count(*) FROM r0) + (SELECT count(*) FROM r1)",
+            f"{_add_to_rollups('gone', sign='-')}\n{_all_written()}",
             [list(event_ids)],
         )
         new = facts_sql("AND e.id = ANY(%(ids)s)")
         cursor.execute(
             f"WITH made AS (INSERT INTO {table} ({columns}) SELECT * FROM ({new}) f "
-            f"RETURNING *),\n{_add_to_rollups('made', sign='+')}\nSELECT (SELECT count(*) FROM r0)",
+            f"RETURNING *),\n{_add_to_rollups('made', sign='+')}\n{_all_written()}",
             {"ids": list(event_ids)},
         )
 
@@ -80,9 +121,9 @@ def stats_rollups_advance(*, limit: int = BATCH) -> AdvanceResult:
     position = Position(cursor_row.txid, cursor_row.entry_id)
     horizon = journal_horizon()
     entries = list(
-        entries_after(position, horizon=horizon, limit=limit, scope=Q(record_type="event")).values_list(
-            "txid", "id", "record_id"
-        )
+        entries_after(
+            position, horizon=horizon, limit=limit, scope=Q(record_type__in=RECORD_TYPES)
+        ).values_list("txid", "id", "record_id")
     )
     if not entries:
         return AdvanceResult(entries=0, events=0)
@@ -113,16 +154,14 @@ def stats_rollups_rebuild() -> None:
     """
     horizon = journal_horizon()
     RollupCursor.objects.select_for_update().filter(name=CURSOR).first()
-    tables = [EventFact._meta.db_table] + [table for table, _key in _ROLLUPS]
+    tables = [EventFact._meta.db_table] + [table for table, _key, _per_period in _ROLLUPS]
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(tables)}")
         columns = ", ".join(_FACT_COLUMNS)
         cursor.execute(f"INSERT INTO {EventFact._meta.db_table} ({columns}) {facts_sql('')}")
-        for table, key in _ROLLUPS:
-            keys = ", ".join(key)
-            sums = ", ".join(f"sum({name})" for name in COUNTS)
+        for table, key, per_period in _ROLLUPS:
             cursor.execute(
-                f"INSERT INTO {table} ({keys}, {', '.join(COUNTS)}) "
-                f"SELECT {keys}, {sums} FROM {EventFact._meta.db_table} GROUP BY {keys}"
+                f"INSERT INTO {table} ({', '.join(key)}, {', '.join(COUNTS)}) "
+                f"{_summed(EventFact._meta.db_table, key, per_period=per_period)}"
             )
     RollupCursor.objects.update_or_create(name=CURSOR, defaults={"txid": horizon - 1, "entry_id": LAST})

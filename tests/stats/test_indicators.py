@@ -13,6 +13,7 @@ sign, 5 working days to handle. Five events:
 """
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -62,7 +63,8 @@ def november(story: Story) -> dict[str, Event]:
 
 
 def month(dimension: str, start: dt.date, **filters: Any) -> Query:
-    return Query(dimension=dimension, periods=periods_between("month", start, start), **filters)
+    """The month of ``start``, read as the API reads it (from the rollups per calendar period when they can)."""
+    return Query(dimension=dimension, periods=periods_between("month", start, start), kind="month", **filters)
 
 
 def test_every_indicator_of_one_department_for_november(story: Story, admin_user: Any) -> None:
@@ -158,3 +160,31 @@ def test_a_department_sees_its_own_counts_only(story: Story, routing: Any) -> No
     )
     assert own[0].counts["due"] == 4
     assert other == [] or other[0].counts["due"] == 0
+
+
+@pytest.mark.parametrize("kind", ["week", "month", "quarter", "year"])
+def test_the_rollups_per_period_give_what_the_daily_rollups_give(story: Story, admin_user: Any, territory: Any,
+                                                                 routing: Any, kind: str) -> None:  # fmt: skip
+    events = november(story)
+    story.act(events["e4"], at(2026, 12, 1, 9, 0), "resume", "department")
+    story.act(events["e4"], at(2026, 12, 1, 10, 0), "report_handled", "department")
+    stats_rollups_catch_up()
+    periods = periods_between(kind, dt.date(2026, 10, 26), dt.date(2026, 12, 31))
+    callers = [
+        (admin_user, None),
+        (admin_user, territory["HC-XY"]),
+        (system_of(routing["HC-XY-XA-CW"]), None),
+    ]
+    for principal, node in callers:
+        for dimension, category in (("total", None), ("department", None), ("node", None), ("category", None),
+                                    ("channel", None), ("department", "dispute_neighbour")):  # fmt: skip
+            if dimension == "node" and node is None:
+                continue
+            daily = Query(dimension=dimension, periods=periods, node=node, category=category)
+            per_period = indicator_counts(principal=principal, query=replace(daily, kind=kind))
+            assert per_period == indicator_counts(principal=principal, query=daily), (
+                dimension,
+                node,
+                category,
+            )
+            assert any(row.counts["due"] for row in per_period)

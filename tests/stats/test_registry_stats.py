@@ -11,6 +11,7 @@ import time_machine
 from openpyxl import load_workbook
 
 from apps.registry.models import Building, Person, Residence
+from apps.registry.organisations.models import Organisation
 
 URL = "/api/v1/stats/registry/?period=month&start=2026-10-01&end=2026-11-30"
 
@@ -37,6 +38,18 @@ def registry(territory: dict[str, Any]) -> dict[str, Any]:
                              until=dt.date(2026, 11, 20))  # fmt: skip
     Residence.objects.create(person=child, building=rental, relation="family", since=dt.date(2026, 11, 5))
     Residence.objects.create(person=old, building=rental, relation="owner", since=dt.date(2001, 1, 1))
+
+    # Organisations: a small shop (九小场所) and a workshop (三合一, 九小场所) in 新垵村, a company in 海虹社区, a closed
+    # shop and a merged duplicate (neither counts).
+    def organisation(name: str, grid: Any, **fields: Any) -> Organisation:
+        return Organisation.objects.create(name=name, name_norm=name, grid=grid, **fields)
+
+    organisation("新垵小卖部", xa, kind="individual", tags=["nine_small"])
+    workshop = organisation("新垵作坊", xa, kind="individual", tags=["nine_small", "three_in_one"])
+    organisation("海虹科技有限公司", hh, kind="enterprise")
+    organisation("已关门的店", xa, kind="individual", tags=["nine_small"], status="closed")
+    duplicate = organisation("新垵作坊（重复）", xa, kind="individual")
+    Organisation.objects.filter(pk=duplicate.pk).update(merged_into=workshop)
     return {"rental": rental, "shop": shop}
 
 
@@ -68,6 +81,16 @@ def test_a_district_and_its_subdistricts(api_client: Any, admin_user: Any, regis
     assert total["movement"] == [{"period": "2026-10", "arrivals": 1, "departures": 0},
                                  {"period": "2026-11", "arrivals": 1, "departures": 1}]  # fmt: skip
     assert row(body, "HC-XY")["population"]["total"] == 3 and row(body, "HC-SY")["population"]["total"] == 1
+    # 实有单位: 3 in place (the closed shop and the merged duplicate left out): individual 2, enterprise 1;
+    # 九小场所 2 (the shop, the workshop), 三合一 1 (the workshop).
+    organisations = total["organisations"]
+    assert organisations["total"] == 3
+    assert (organisations["kind"]["individual"], organisations["kind"]["enterprise"]) == (2, 1)
+    assert organisations["tag"] == {"nine_small": 2, "three_in_one": 1, "hazmat": 0, "crowded": 0}
+    assert (
+        row(body, "HC-XY")["organisations"]["total"] == 2
+        and row(body, "HC-SY")["organisations"]["total"] == 1
+    )
 
 
 def test_a_dispatcher_counts_their_territory_only(api_client: Any, dispatcher_of: Any, registry: Any) -> None:
@@ -97,6 +120,8 @@ def test_exports_have_chinese_headers(api_client: Any, admin_user: Any, registry
         and "户别·流动" in lines[0]
         and "2026-11·迁出" in lines[0]
     )
+    header = lines[0]
+    assert lines[1][header.index("实有单位")] == "2" and lines[1][header.index("单位标签·九小场所")] == "2"
     workbook = load_workbook(io.BytesIO(client.get(URL + "&node=HC-XY&format=xlsx").content))
     assert workbook.sheetnames == ["合计", "下级辖区"]
     assert workbook["下级辖区"]["B2"].value == "HC-XY-XA"

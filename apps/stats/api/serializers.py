@@ -79,7 +79,8 @@ class StatsIndicatorQuerySerializer(StatsPeriodQuerySerializer):
         data = self.validated_data
         department = data.get("department")
         return Query(dimension=data["dimension"], periods=data["periods"], node=data.get("node"),
-                     category=data.get("category"), department_id=department.pk if department else None)  # fmt: skip
+                     category=data.get("category"), department_id=department.pk if department else None,
+                     kind=data["period"])  # fmt: skip
 
 
 class StatsIndicatorValueSerializer(serializers.Serializer[Any]):
@@ -167,6 +168,18 @@ class StatsHousingSerializer(serializers.Serializer[Any]):
     use = _counts_field("By use (residential, rental 出租屋, shop, factory, school, office, other, unknown).")
 
 
+class StatsOrganisationsSerializer(serializers.Serializer[Any]):
+    total = serializers.IntegerField(
+        help_text="实有单位: canonical organisations in place (operating) in the node's grids."
+    )
+    kind = _counts_field(
+        "By kind (enterprise, individual 个体工商户, social_org, public_institution, government, other, unknown)."
+    )
+    tag = _counts_field(
+        "By tag (nine_small 九小场所, three_in_one 三合一, hazmat 危化品, crowded 人员密集); one may carry several."
+    )
+
+
 class StatsMovementSerializer(serializers.Serializer[Any]):
     period = serializers.CharField()
     arrivals = serializers.IntegerField(help_text="迁入: residences starting in the period.")
@@ -181,6 +194,7 @@ class StatsRegistryRowSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
     population = StatsPopulationSerializer()
     housing = StatsHousingSerializer()
+    organisations = StatsOrganisationsSerializer()
     movement = StatsMovementSerializer(many=True)
 
 
