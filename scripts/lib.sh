@@ -44,6 +44,7 @@ ensure_system_packages() {
   command -v msgfmt >/dev/null || want+=(gettext)
   command -v make >/dev/null || want+=(make)
   [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || want+=(fonts-wqy-microhei)  # CJK labels of charts
+  command -v chromium >/dev/null || want+=(chromium)  # the console's browser tests (Playwright drives it)
   if [ -z "${CELERY_BROKER_URL:-}" ]; then command -v redis-server >/dev/null || want+=(redis-server); fi
   bindir="$(pg_bindir)"
   if [ -z "$bindir" ]; then want+=(postgresql postgresql-contrib); fi

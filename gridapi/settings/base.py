@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "apps.sync",
     "apps.sharing",
     "apps.stats",
+    "apps.console",
     "apps.demo",
 ]
 
