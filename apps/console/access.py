@@ -52,20 +52,18 @@ class SignInView(auth_views.LoginView):
 
     template_name = "console/login.html"
     redirect_authenticated_user = True
+    next_page = "console:home"
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         throttle = SignInThrottle()
         probe: Any = _ThrottleRequest(request)
         if not throttle.allow_request(probe, self):
             wait = math.ceil(throttle.wait() or 60)
-            response = TemplateResponse(
-                request,
-                self.template_name,
-                {"form": self.get_form(), "throttled": wait},
-                status=429,
+            refused = TemplateResponse(
+                request, self.template_name, {"form": self.get_form(), "throttled": wait}, status=429
             )
-            response["Retry-After"] = str(wait)
-            return response
+            refused["Retry-After"] = str(wait)
+            return refused
         response = super().post(request, *args, **kwargs)
         if response.status_code == 200:  # the form came back: the credentials were refused
             throttle.record_failure(probe)

@@ -30,7 +30,7 @@ from apps.territory.selectors import grids_visible_to, nodes_for_map
 
 CELL_PX = 48  # the side of an aggregation cell on screen
 POINTS_FROM_ZOOM = 17  # from this zoom on every event is its own cell
-MAX_CELLS = 5000
+MAX_CELLS = 2000  # a view is never sent more (about 380 KB at most)
 WAITING = (Status.REPORTED, Status.ACCEPTED)
 HANDLING = (Status.DISPATCHED, Status.SIGNED, Status.IN_PROGRESS)
 
@@ -124,7 +124,12 @@ def open_event_cells(
                 "properties": props,
             }
         )
-    return {"type": "FeatureCollection", "features": features, "cell_degrees": size}
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "cell_degrees": size,
+        "truncated": len(rows) >= MAX_CELLS,
+    }
 
 
 def _shift(coordinates: Any) -> Any:
@@ -148,7 +153,7 @@ def grid_boundaries(principal: Principal | Any, *, simplify_m: float = 5.0) -> d
 
 def patrols_of_day(principal: Principal | Any, day: dt.date, *, limit: int = 500) -> list[Patrol]:
     """The caller's patrols that started on ``day`` (in the server's time zone), with their derived track."""
-    patrols = list(
+    patrols: list[Patrol] = list(
         visible(Patrol, principal)
         .filter(started_at__date=day)
         .select_related("worker")

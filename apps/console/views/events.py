@@ -11,10 +11,10 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import APIException
 
 from apps.core.visibility import visible, visible_get_or_404
-from apps.departments.models import Department
+from apps.departments.models import Department, DepartmentLevel
 from apps.events import selectors as event_selectors
 from apps.events.lifecycle import TRANSITIONS, actor_for, allowed_actions
-from apps.events.models import Event
+from apps.events.models import Event, Status
 from apps.events.routing import route_event
 from apps.events.services import ActionInput, event_act
 
@@ -99,6 +99,16 @@ def _photos(event: Event) -> list[str]:
     return list(dict.fromkeys(hashes))
 
 
+def _timeline(event: Event) -> list[dict[str, Any]]:
+    """The timeline in words: the action's description and the states' names, not their codes."""
+    states = dict(Status.choices)
+    return [
+        {"entry": entry, "action": TRANSITIONS[entry.action].description if entry.action in TRANSITIONS else entry.action,
+         "from": states.get(entry.from_status, entry.from_status), "to": states.get(entry.to_status, entry.to_status)}
+        for entry in sorted(event.timeline.all(), key=lambda entry: (entry.at, entry.pk))
+    ]  # fmt: skip
+
+
 @console_page
 def event_page(request: HttpRequest, pk: Any) -> HttpResponse:
     """An event: where it is, what happened to it, its photos, and what the dispatcher may do now."""
@@ -119,7 +129,7 @@ def event_page(request: HttpRequest, pk: Any) -> HttpResponse:
     context = {
         "event": event, "actions": actions, "departments": departments, "photos": _photos(event),
         "point": {"lon": lon, "lat": lat}, "tiles": tile_layer(), "nav": "map",
-        "timeline": sorted(event.timeline.all(), key=lambda entry: (entry.at, entry.pk)),
+        "timeline": _timeline(event), "levels": DepartmentLevel.choices,
     }  # fmt: skip
     return render(request, "console/event.html", context)
 

@@ -27,7 +27,7 @@ QUEUE_PAGE = 20
 MODELS: dict[str, Any] = {RecordType.BUILDING: Building, RecordType.PERSON: Person,
                           RecordType.ORGANISATION: Organisation}  # fmt: skip
 # What the side-by-side view compares (never a personal number or a tag).
-SHOWN = {
+SHOWN: dict[str, list[str]] = {
     RecordType.BUILDING: ["name", "address", "address_code", "house_number", "block_number", "use", "floors"],
     RecordType.PERSON: ["name", "gender", "birth_date"],
     RecordType.ORGANISATION: ["name", "kind", "address"],

@@ -21,6 +21,7 @@
     fetch(el.dataset.grids, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
       var layer = L.geoJSON(data, { style: { color: "#16324f", weight: 1, fillOpacity: 0.04 },
         onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); } }).addTo(map);
+      el.dataset.gridCount = String(data.features.length);
       done(layer);
     });
   }
