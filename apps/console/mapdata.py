@@ -46,9 +46,9 @@ class TileLayer:
 
 def tile_layer() -> TileLayer:
     return TileLayer(
-        url=getattr(settings, "GRIDAPI_CONSOLE_TILE_URL", ""),
-        attribution=getattr(settings, "GRIDAPI_CONSOLE_TILE_ATTRIBUTION", ""),
-        crs=getattr(settings, "GRIDAPI_CONSOLE_TILE_CRS", "wgs84"),
+        url=settings.GRIDAPI_CONSOLE_TILE_URL,
+        attribution=settings.GRIDAPI_CONSOLE_TILE_ATTRIBUTION,
+        crs="gcj02" if settings.GRIDAPI_CONSOLE_TILE_CRS == "gcj02" else "wgs84",
     )
 
 
