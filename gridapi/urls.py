@@ -1,4 +1,4 @@
-"""URL configuration: the versioned API under /api/v1/, schema and docs, health checks, admin."""
+"""URL configuration: the versioned API under /api/v1/, schema and docs, health checks, the console, admin."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/docs/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("console/", include("apps.console.urls")),
     path("admin/", admin.site.urls),
 ]
 

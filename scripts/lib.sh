@@ -44,6 +44,7 @@ ensure_system_packages() {
   command -v msgfmt >/dev/null || want+=(gettext)
   command -v make >/dev/null || want+=(make)
   [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || want+=(fonts-wqy-microhei)  # CJK labels of charts
+  command -v chromium >/dev/null || want+=(chromium)  # the console's browser tests (Playwright drives it)
   if [ -z "${CELERY_BROKER_URL:-}" ]; then command -v redis-server >/dev/null || want+=(redis-server); fi
   bindir="$(pg_bindir)"
   if [ -z "$bindir" ]; then want+=(postgresql postgresql-contrib); fi
@@ -76,8 +77,12 @@ ensure_venv() {
     touch "$stamp"
   fi
   # Translations are compiled here rather than committed as binaries.
-  if [ -n "$(find "$ROOT/locale" -name '*.po' -newer "$VAR/.messages" 2>/dev/null)" ] || [ ! -f "$VAR/.messages" ]; then
-    (cd "$ROOT/locale" && "$PY" "$ROOT/manage.py" compilemessages -v 0) && touch "$VAR/.messages"
+  # The project's messages, and those an app keeps with itself (apps/<app>/locale: the console's).
+  local dirs=("$ROOT/locale") dir
+  for dir in "$ROOT"/apps/*/locale; do if [ -d "$dir" ]; then dirs+=("$dir"); fi; done
+  if [ -n "$(find "${dirs[@]}" -name '*.po' -newer "$VAR/.messages" 2>/dev/null)" ] || [ ! -f "$VAR/.messages" ]; then
+    (cd "$ROOT" && "$PY" manage.py compilemessages -v 0 --ignore .venv --ignore .var --ignore .git --ignore node_modules) \
+      && touch "$VAR/.messages"
   fi
 }
 

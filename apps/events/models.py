@@ -9,7 +9,9 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.ids import uuid7
 from apps.core.models import BaseModel
@@ -196,7 +198,7 @@ class Event(BaseModel):
     id = models.UUIDField(primary_key=True, default=uuid7)
     version = models.PositiveIntegerField(default=1)
     category = models.ForeignKey(EventCategory, on_delete=models.PROTECT, related_name="events")
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("event", "title"), max_length=200)  # 标题, not a job title (职务)
     description = models.TextField(_("description"), blank=True)
     occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
     reported_at = models.DateTimeField(_("reported at"))
@@ -351,6 +353,10 @@ class TimelineEntry(models.Model):
         verbose_name_plural = _("timeline entries")
         ordering = ["event_id", "id"]
         indexes = [GinIndex(fields=["photos"], name="timeline_photos")]
+
+    def __str__(self) -> str:  # readable in the admin: "2026-12-05 09:30 dispatch accepted → dispatched"
+        moved = f" {self.from_status or '·'} → {self.to_status}" if self.to_status else ""
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.action}{moved}"
 
 
 class NoticeKind(models.TextChoices):

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "apps.sync",
     "apps.sharing",
     "apps.stats",
+    "apps.console",
     "apps.demo",
 ]
 
@@ -350,6 +351,14 @@ GRIDAPI_EVENT_ESCALATION_GRACE_HOURS = env.float("GRIDAPI_EVENT_ESCALATION_GRACE
 GRIDAPI_WEBHOOK_ALLOWED_HOSTS: list[str] = env.list("GRIDAPI_WEBHOOK_ALLOWED_HOSTS", default=[])
 GRIDAPI_WEBHOOK_TIMEOUT_SECONDS = env.float("GRIDAPI_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 GRIDAPI_WEBHOOK_CLAIM_SECONDS = env.float("GRIDAPI_WEBHOOK_CLAIM_SECONDS", default=60.0)
+
+# --- the console's map ---------------------------------------------------------------------------
+# No tiles by default (intranets: the grid boundaries are the base layer). A deployment with its own tile
+# server gives its URL template; "gcj02" when the tiles are drawn in GCJ-02 (AMap, Tencent): the console
+# then shifts what it draws by the GCJ-02 offset.
+GRIDAPI_CONSOLE_TILE_URL = env("GRIDAPI_CONSOLE_TILE_URL", default="")
+GRIDAPI_CONSOLE_TILE_ATTRIBUTION = env("GRIDAPI_CONSOLE_TILE_ATTRIBUTION", default="")
+GRIDAPI_CONSOLE_TILE_CRS = env("GRIDAPI_CONSOLE_TILE_CRS", default="wgs84")
 
 # Personal numbers: AES-256-GCM keys and HMAC keys for the blind index, each "<id>:<base64 of 32 bytes>",
 # comma-separated, the first one current. Required in production (see production.py).
