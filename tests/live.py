@@ -37,8 +37,8 @@ def process_env(**extra: str) -> dict[str, str]:
         DATABASE_URL=test_database_url(),
         DATABASE_CONN_MAX_AGE="0",
         PYTHONUNBUFFERED="1",
-        **extra,
     )
+    env.update(extra)  # a test may point a service elsewhere (the database behind a proxy)
     return env
 
 
@@ -58,13 +58,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def gunicorn(workers: int = 2, threads: int = 4) -> Iterator[str]:
-    """Serve gridapi with gunicorn on a free port; yields the base URL."""
+def gunicorn(workers: int = 2, threads: int = 4, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve gridapi with gunicorn on a free port (``env`` overrides the test's environment); yields the
+    base URL."""
     port = free_port()
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "gridapi.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"],
-        cwd=ROOT, env=process_env(),
+        cwd=ROOT, env=process_env(**(env or {})),
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:

@@ -1,9 +1,10 @@
 """The filter backend of every list: parsed filter values are made safe for the database before any query.
 
 django-filter parses ``?since=0678-11-24T16:01:52+21:10`` into a valid Python datetime, but PostgreSQL refuses
-a zone offset beyond ±15:59 and the refusal aborts the transaction the request runs in. Every time value is
-therefore compared in UTC (an odd but real offset is still the instant it names), a time that has no UTC
-form in the representable years is a field error, and so is a number beyond a 64-bit integer. What the
+a zone offset beyond ±15:59 and the refusal aborts the transaction the request runs in. A filter time whose
+offset no zone on earth has (beyond ±14:00) is a field error, every other time is compared in UTC, a time
+that has no UTC form in the representable years is a field error, and so is a number beyond a 64-bit
+integer. What the
 form refuses already (NUL in text, an unparsable date, a malformed UUID) stays a field error as before.
 """
 
@@ -17,6 +18,8 @@ from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 
 INT64_MAX = 2**63 - 1
+# The widest offset any zone uses (UTC+14, Line Islands; UTC-12 is the other end).
+WIDEST_ZONE_OFFSET = dt.timedelta(hours=14)
 
 
 class OutOfRangeError(ValueError):
@@ -43,6 +46,9 @@ def safe_value(value: Any) -> Any:
     Lists, tuples and slices (range filters) are checked item by item.
     """
     if isinstance(value, dt.datetime):
+        offset = value.utcoffset()
+        if offset is not None and abs(offset) > WIDEST_ZONE_OFFSET:
+            raise OutOfRangeError(_("No time zone is more than 14 hours from UTC."))
         return utc(value)
     if isinstance(value, Decimal | float) and not _finite(value):
         raise OutOfRangeError(_("This number is out of range."))

@@ -31,6 +31,25 @@ from .routing import route_event
 from .services import routing_rule_problems, routing_rule_save
 
 
+def routing_in_words(routing: dict[str, Any]) -> str:
+    """The last routing decision as a sentence: where it went, by which rule, and why."""
+    if not routing:
+        return str(_("Not routed yet."))
+    reason = str(routing.get("reason", ""))
+    if routing.get("triage"):
+        return str(_("Sent to triage for a dispatcher to route (level %(level)s, grid %(grid)s): %(reason)s")) % {
+            "level": routing.get("level") or "-", "grid": routing.get("grid") or "-", "reason": reason,
+        }  # fmt: skip
+    matched = _("its category") if routing.get("matched_on") == "category" else _("its family")
+    return str(
+        _("Routed to %(department)s by the rule for %(matched)s at %(level)s level covering %(node)s "
+          "(grid %(grid)s): %(reason)s")
+    ) % {
+        "department": routing.get("department") or "-", "matched": matched, "level": routing.get("level") or "-",
+        "node": routing.get("node") or "-", "grid": routing.get("grid") or "-", "reason": reason,
+    }  # fmt: skip
+
+
 @admin.register(EventFamily)
 class EventFamilyAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "name_en"]
@@ -151,9 +170,15 @@ class EventAdmin(GISModelAdmin):
     inlines = [ReportInline, TimelineInline]
     list_select_related = ["category", "department", "grid"]
     gis_widget_kwargs = {"attrs": {"default_zoom": 14, "default_lon": 118.03, "default_lat": 24.50}}
+    exclude = ["routing"]  # shown in words (``routing_in_words``), not as its JSON
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [field.name for field in Event._meta.fields]
+        # The routing decision is shown in words, not as the JSON it is kept in.
+        return ["routing_in_words" if field.name == "routing" else field.name for field in Event._meta.fields]
+
+    @admin.display(description=_("routing"))
+    def routing_in_words(self, obj: Event) -> str:
+        return routing_in_words(obj.routing)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

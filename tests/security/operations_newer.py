@@ -52,6 +52,15 @@ def _event_of_request(w: Any) -> str:
     return str(w.records["channel_request"].event_id)  # type: ignore[attr-defined]
 
 
+def _request_of_a(w: Any) -> str:
+    return str(a("channel_request")(w))
+
+
+def _token_of_a(w: Any) -> str:
+    a("channel_request")(w)
+    return str(w.records["channel_request"].token)  # type: ignore[attr-defined]
+
+
 def _stats(**extra: Any) -> Any:
     return lambda w: {"period": "month", "start": "2026-11-01", **extra}
 
@@ -230,5 +239,37 @@ NEWER_ATTACKS: dict[tuple[str, str], list[Attack]] = {
     ("get", "/api/v1/stats/registry/"): [
         Attack(query=_stats(), allowed=LISTED),
         Attack(query=_stats(node="HC-XY-XA-01"), allowed=NARROWED),
+    ],
+    # Open311 (GeoReport v2) is public: anyone reads the catalogue and the Open311 requests, which carry no
+    # personal data; A's hotline request (a caller's name and phone) is no Open311 request and stays hidden.
+    ("get", "/open311/v2/discovery.{format}"): [
+        Attack(params={"format": lambda w: "json"}, allowed=frozenset({200}), callers=WITH_CHANNEL),
+    ],
+    ("get", "/open311/v2/services.{format}"): [
+        Attack(params={"format": lambda w: "json"}, allowed=frozenset({200}), callers=WITH_CHANNEL),
+    ],
+    ("get", "/open311/v2/services/{service_code}.{format}"): [
+        Attack(params={"format": lambda w: "json", "service_code": lambda w: "dispute_neighbour"},
+               allowed=frozenset({200}), callers=WITH_CHANNEL),
+    ],
+    ("get", "/open311/v2/requests.{format}"): [
+        Attack(params={"format": lambda w: "json"}, query=lambda w: {"service_request_id": _request_of_a(w)},
+               allowed=frozenset({200}), callers=WITH_CHANNEL),
+        Attack(params={"format": lambda w: "xml"}, query=lambda w: {"service_code": "dispute_neighbour"},
+               allowed=frozenset({200}), callers=WITH_CHANNEL),
+    ],
+    ("post", "/open311/v2/requests.{format}"): [
+        # A JSON body carries no form-encoded api_key; A's hotline key is not an Open311 key.
+        Attack(params={"format": lambda w: "json"}, body=lambda w: {"service_code": "dispute_neighbour",
+               "lat": 24.4851, "long": 118.0226, "description": "乙"}, allowed=frozenset({400, 403}),
+               callers=WITH_CHANNEL),
+    ],
+    ("get", "/open311/v2/requests/{service_request_id}.{format}"): [
+        Attack(params={"format": lambda w: "json", "service_request_id": _request_of_a},
+               allowed=frozenset({404}), callers=WITH_CHANNEL),
+    ],
+    ("get", "/open311/v2/tokens/{token}.{format}"): [
+        Attack(params={"format": lambda w: "json", "token": _token_of_a}, allowed=frozenset({404}),
+               callers=WITH_CHANNEL),
     ],
 }  # fmt: skip

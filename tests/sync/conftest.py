@@ -18,6 +18,25 @@ from tests.registry.conftest import XA, collect_building, collect_person, geo, i
 __all__ = ["XA", "collect_building", "collect_person", "geo", "id_number", "shifted", "worker"]
 
 
+def device_tokens(grid: Any, count: int, prefix: str = "d") -> list[str]:
+    """Device tokens of ``count`` new grid workers of ``grid`` (devices ``<prefix>0``, ``<prefix>1``, …)."""
+    from apps.accounts.services import device_token_issue
+    from apps.territory.selectors import today
+    from apps.territory.services import grid_assignment_create
+    from tests.factories import TEST_PASSWORD, UserFactory
+
+    tokens = []
+    for n in range(count):
+        user = UserFactory()
+        grid_assignment_create(worker=user, grid=grid, valid_from=today())
+        tokens.append(
+            device_token_issue(
+                username=user.username, password=TEST_PASSWORD, device_id=f"{prefix}{n}"
+            ).secret
+        )
+    return tokens
+
+
 def mutation(kind: str, op: str = "create", *, record_id: Any = None, base: int | None = None,
              point: tuple[float, float] | None = XA, **data: Any) -> dict[str, Any]:  # fmt: skip
     body: dict[str, Any] = {

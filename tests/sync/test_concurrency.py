@@ -18,7 +18,7 @@ from apps.territory.selectors import today
 from apps.territory.services import grid_assignment_create
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.live import gunicorn
-from tests.sync.conftest import XA, mutation, shifted
+from tests.sync.conftest import XA, device_tokens, mutation, shifted
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
@@ -119,13 +119,7 @@ def test_eight_devices_collecting_the_same_buildings_at_once_make_one_of_each(te
         (shifted(XA, east_m=-250 + (n % 5) * 120, north_m=(n // 5) * 120), f"新垵村{800 + n}号")
         for n in range(30)
     ]
-    tokens = []
-    for n in range(8):
-        worker = UserFactory()
-        grid_assignment_create(worker=worker, grid=grid, valid_from=today())
-        tokens.append(
-            device_token_issue(username=worker.username, password=TEST_PASSWORD, device_id=f"d{n}").secret
-        )
+    tokens = device_tokens(grid, 8, "d")
     barrier = threading.Barrier(8)
     statuses: list[str] = []
 
@@ -148,3 +142,38 @@ def test_eight_devices_collecting_the_same_buildings_at_once_make_one_of_each(te
     assert Counter(statuses) == {"applied": 30, "merged": 210}
     assert Building.objects.filter(merged_into__isnull=True).count() == 30
     assert Building.objects.count() == 240
+
+
+def test_eight_devices_editing_one_building_at_once_merge_and_none_is_rejected(territory: Any) -> None:
+    """Each update waits for the one before and merges three ways against it: the first edit of a field
+    applies, the later ones of the same field (edited from the same version) are conflicts, none fails."""
+    grid = territory["HC-XY-XA-01"]
+    tokens = device_tokens(grid, 8, "e")
+    created = mutation("building", address="新垵村900号", point=XA)
+    barrier = threading.Barrier(8)
+    results: list[dict[str, Any]] = []
+
+    def send(token: str, n: int) -> None:
+        edit = {"floors": 2 + n} if n % 2 else {"name": f"第{n}号楼"}
+        batch = {"device_id": "e", "mutations": [
+            mutation("building", "update", record_id=created["id"], base=1, point=None, **edit)
+        ]}  # fmt: skip
+        with httpx.Client(timeout=120, headers={"Authorization": f"Bearer {token}"}) as client:
+            barrier.wait()
+            response = client.post(f"{base}/api/v1/sync/push/", json=batch)
+            assert response.status_code == 200, response.text
+            results.extend(response.json()["results"])
+
+    with gunicorn(workers=4, threads=4) as base:
+        with httpx.Client(timeout=60, headers={"Authorization": f"Bearer {tokens[0]}"}) as client:
+            first = client.post(f"{base}/api/v1/sync/push/", json={"device_id": "e", "mutations": [created]})
+            assert first.json()["results"][0]["status"] == "applied", first.text
+        threads = [threading.Thread(target=send, args=(token, n)) for n, token in enumerate(tokens)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert Counter(r["status"] for r in results) == {"applied": 2, "conflict": 6}, results
+    building = Building.objects.get(pk=created["id"])
+    assert building.version == 3
+    assert {c["field"] for r in results for c in r["conflicts"]} == {"floors", "name"}

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from apps.core.errors import Conflict
+from apps.core.locks import advisory_xact_lock
 from apps.journal.models import Change
 from apps.journal.services import journal_record
 
@@ -26,6 +27,10 @@ def residence_collect(
         raise ValidationError({"id": [_("Residences are recorded on canonical records only.")]})
     if since and until and until < since:
         raise ValidationError({"until": [_("Must not be before since.")]})
+    # A row lock cannot hold a residence that does not exist yet: two devices registering the same move-in
+    # at once would both find none and both create it (and raise its arrival alert twice). The person's lock
+    # makes the second wait and find the first's.
+    advisory_xact_lock([("residence", str(person.pk))])
     existing = (
         Residence.objects.select_for_update()
         .filter(person=person, building=building, room=room, until__isnull=True)

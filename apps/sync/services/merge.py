@@ -60,6 +60,16 @@ def base_version_of(mutation: dict[str, Any], record: Any) -> int:
     return base
 
 
+def locked(record: Any) -> Any:
+    """``record`` read again under a row lock, before its three-way merge.
+
+    Without the lock, two devices editing one record at once both merge against the same version, and the
+    second's write fails its version check (a rejection the device can do nothing about). With it, the second
+    waits, then merges against what the first changed: other fields apply, the same field is a conflict.
+    """
+    return type(record)._default_manager.select_for_update().get(pk=record.pk)
+
+
 def _server_changed_since(kind: str, record_id: uuid.UUID, base_version: int) -> set[str]:
     names: set[str] = set()
     for fields in JournalEntry.objects.filter(
@@ -95,6 +105,7 @@ def record_update(
     """A building's or person's update: fields the server also changed since the base version (to another value)
     keep the server's value and become conflict items; the rest apply."""
     mutation_id = mutation["mutation_id"]
+    record = locked(record)
     base = base_version_of(mutation, record)
     serializer = BuildingDataSerializer if kind == RecordType.BUILDING else PersonDataSerializer
     sent = mutation.get("data") or {}

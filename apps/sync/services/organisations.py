@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from apps.attachments.selectors import check_referable
 from apps.core.crypto import blind_index
 from apps.registry.models import Building, Person, RecordType
 from apps.registry.organisations.inputs import EmploymentDataSerializer, OrganisationDataSerializer
@@ -28,7 +29,7 @@ from ..models import ConflictItem
 from .common import PushContext, collected, meta_of, mutation_result, validated, visible_record
 from .conflicts import kept_device_value, masked, shown
 from .dispatch import MutationHandler, mutation_handler_register
-from .merge import _server_changed_since, base_version_of
+from .merge import _server_changed_since, base_version_of, locked
 
 ORGANISATION, EMPLOYMENT = RecordType.ORGANISATION.value, RecordType.EMPLOYMENT.value
 
@@ -53,11 +54,14 @@ def organisation_mutation(context: PushContext, mutation: dict[str, Any]) -> dic
     organisation = visible_record(context, Organisation, mutation.get("id"))
     if op == "delete":
         raise ValidationError({"op": [_("Organisations are not deleted from a device; mark them closed.")]})
+    organisation = locked(organisation)
     base = base_version_of(mutation, organisation)
     sent = mutation.get("data") or {}
     changes = validated(OrganisationDataSerializer, sent, partial=True)
-    changes.pop("photos", None)
+    photos = changes.pop("photos", None)
     try:
+        if photos:  # not applied by an update, but naming photos out of sight is refused (as over REST)
+            check_referable(user=context.user, hashes=photos)
         _building_checked(context, changes)
     except ValidationError as exc:
         raise ValidationError({"data": exc.detail}) from exc

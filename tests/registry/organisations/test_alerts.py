@@ -229,3 +229,48 @@ def test_alerts_wait_for_webhook_fan_out_with_their_payload(rule: Any, watched: 
     (alert,) = alerts_to_fan_out(limit=10)
     assert WEBHOOK_EVENT_TYPES[alert.kind] == "person.arrived"
     assert alert_payload(alert)["person_id"] == str(person.pk) and alert_payload(alert)["kind"] == "arrival"
+
+
+@pytest.mark.live
+@pytest.mark.django_db(transaction=True)
+def test_two_devices_pushing_the_arrival_at_once_with_replays_raise_one_alert(
+    rule: Any, watched: tuple[Any, Any], worker_of: Callable[..., Any]
+) -> None:
+    """Two devices push the same move-in at the same moment (each its own mutation), then each re-sends its
+    batch twice (a lost answer): one residence, one alert, through gunicorn."""
+    import httpx
+
+    from apps.accounts.services import device_token_issue
+    from tests.factories import TEST_PASSWORD
+    from tests.live import gunicorn
+    from tests.sync.conftest import mutation
+
+    person, building = watched
+    data = {"person_id": str(person.pk), "building_id": str(building.pk), "room": "302", "relation": "tenant"}
+    batches, tokens = [], []
+    for n in range(2):
+        user = worker_of("HC-XY-XA-01")
+        tokens.append(
+            device_token_issue(username=user.username, password=TEST_PASSWORD, device_id=f"m{n}").secret
+        )
+        batches.append({"device_id": f"m{n}", "mutations": [mutation("residence", point=None, **data)]})
+    barrier = threading.Barrier(2)
+    statuses: list[str] = []
+
+    def device(n: int) -> None:
+        with httpx.Client(timeout=60, headers={"Authorization": f"Bearer {tokens[n]}"}) as client:
+            barrier.wait()
+            for _send in range(3):
+                response = client.post(f"{base}/api/v1/sync/push/", json=batches[n])
+                assert response.status_code == 200, response.text
+                statuses.append(response.json()["results"][0]["status"])
+
+    with gunicorn(workers=2, threads=2) as base:
+        threads = [threading.Thread(target=device, args=(n,)) for n in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(statuses) == 6 and set(statuses) <= {"applied", "merged"}, statuses
+    assert Residence.objects.filter(person=person, until__isnull=True).count() == 1
+    assert Alert.objects.filter(person=person, kind="arrival").count() == 1
