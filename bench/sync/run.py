@@ -1,11 +1,13 @@
 """Sync benchmark: push and pull throughput against a preloaded registry, with a raw-PostgreSQL ceiling.
 
-    .venv/bin/python -m bench.sync.run [--buildings 200000] [--people 500000] [--batches 3]
+    .venv/bin/python -m bench.sync.run [--buildings 200000] [--people 500000] [--organisations 20000] [--batches 3]
 
-In one run, on its own database (``gridapi_bench_sync``, recreated): preload the registry by COPY;
-measure the ceiling (COPY of the same building rows into a scratch table with the same indexes);
-serve gridapi with gunicorn (the production server) and push 1,000-mutation batches (half new buildings,
-half matching existing ones) over HTTP; measure the push's write floor (a raw COPY of exactly the rows those
+In one run, on its own database (``gridapi_bench_sync``, recreated): preload the registry by COPY (and the
+organisations through their batch collection); measure the ceiling (COPY of the same building rows into a
+scratch table with the same indexes); serve gridapi with gunicorn (the production server) and push
+1,000-mutation batches over HTTP — 500 buildings, then 500 organisations, each half new and half the same as a
+preloaded one seen again (organisations under another form of their name, with their credit code when they
+have one); measure the push's write floor (a raw COPY of exactly the rows those
 pushes wrote, into scratch tables with the same indexes: no push can be faster than writing its rows); count queries per batch for 100 and 1,000 mutations; pull a
 snapshot and then the incremental changes over HTTP; read the web workers' peak RSS. Results go to
 ``bench/results/sync.json`` and are printed as a table.
@@ -121,6 +123,7 @@ def ceiling(n: int, grids: list[Any]) -> float:
 # Every table a push writes rows into, and the column telling when a row was written.
 WRITTEN_BY_PUSH = {
     "registry_building": "created_at",  # new buildings and the tombstones of merged ones
+    "registry_organisation": "created_at",  # the same for organisations
     "registry_recordalias": "created_at",
     "registry_observation": "created_at",
     "registry_mergeevent": "created_at",
@@ -166,32 +169,92 @@ def write_floor(since: dt.datetime, until: dt.datetime) -> dict[str, Any]:
 
 
 def batch(
-    n: int, existing: list[tuple[str, float, float]], rng: random.Random, grids: list[Any]
+    n: int,
+    existing: list[tuple[str, float, float]],
+    shops: list[tuple[str, str, float, float]],
+    rng: random.Random,
+    grids: list[Any],
 ) -> list[dict[str, Any]]:
-    """``n`` create mutations: half new buildings, half the same as a preloaded one (seen again nearby)."""
+    """``n`` create mutations, as a device sends its outbox after a morning's walk: ``n / 2`` buildings, then
+    ``n / 2`` organisations; of each, half new and half the same as a preloaded one seen again nearby."""
     from apps.core.ids import uuid7
 
+    def create(kind: str, lon: float, lat: float, data: dict[str, Any]) -> dict[str, Any]:
+        return {"mutation_id": str(uuid7()), "type": kind, "op": "create", "id": str(uuid7()),
+                "location": {"type": "Point", "coordinates": [lon, lat]}, "data": data}  # fmt: skip
+
+    def somewhere() -> tuple[str, float, float]:
+        _grid, name, (x0, y0, x1, y1) = rng.choice(grids)
+        return name, rng.uniform(x0, x1), rng.uniform(y0, y1)
+
     mutations = []
-    for i in range(n):
+    for i in range(n // 2):
         if i % 2:
             address, lon, lat = rng.choice(existing)
             lon, lat = lon + rng.uniform(-0.00008, 0.00008), lat + rng.uniform(-0.00008, 0.00008)
         else:
-            _grid, name, (x0, y0, x1, y1) = rng.choice(grids)
-            address, lon, lat = (
-                f"{name}{rng.randrange(100000, 999999)}号",
-                rng.uniform(x0, x1),
-                rng.uniform(y0, y1),
-            )
-        mutations.append({"mutation_id": str(uuid7()), "type": "building", "op": "create", "id": str(uuid7()),
-                          "location": {"type": "Point", "coordinates": [lon, lat]}, "data": {"address": address}})  # fmt: skip
+            name, lon, lat = somewhere()
+            address = f"{name}{rng.randrange(100000, 999999)}号"
+        mutations.append(create("building", lon, lat, {"address": address}))
+    for i in range(n - n // 2):
+        if i % 2:
+            name, code, lon, lat = rng.choice(shops)
+            data = {"name": f"厦门市海沧区{name}有限公司", **({"credit_code": code} if code else {})}
+            lon, lat = lon + rng.uniform(-0.00005, 0.00005), lat + rng.uniform(-0.00005, 0.00005)
+        else:
+            place, lon, lat = somewhere()
+            data = {"name": f"{place}{rng.choice(SHOP_KINDS)}{rng.randrange(100000, 999999)}号", "staff": 3}
+        mutations.append(create("organisation", lon, lat, data))
     return mutations
+
+
+SHOP_KINDS = ("便利店", "餐饮店", "五金店", "理发店", "汽修店", "宾馆", "药店", "棋牌室")
+
+
+def preload_organisations(
+    n: int, worker: Any, grids: list[Any]
+) -> tuple[float, list[tuple[str, str, float, float]]]:
+    """``n`` organisations collected through their batch collection, a third with a credit code: (seconds,
+    [(name, code, lon, lat)])."""
+    from django.contrib.gis.geos import Point
+    from django.db import transaction
+
+    from apps.core.credit_code import credit_check_character, org_check_character
+    from apps.registry.organisations.batch import organisations_collect_batch
+    from apps.registry.services import ObservationMeta, Submission
+
+    rng = random.Random(14)
+    shops = []
+    for i in range(n):
+        _grid, place, (x0, y0, x1, y1) = grids[i % len(grids)]
+        code = ""
+        if i % 3 == 0:
+            org8 = f"B{i:07d}"
+            first17 = "91350205" + org8 + org_check_character(org8)
+            code = first17 + credit_check_character(first17)
+        shops.append(
+            (f"{place}{SHOP_KINDS[i % len(SHOP_KINDS)]}{i}号", code, rng.uniform(x0, x1), rng.uniform(y0, y1))
+        )
+    started = time.perf_counter()
+    for first in range(0, n, 1000):
+        submissions = [
+            Submission(
+                data={"name": name, "credit_code": code},
+                payload={"name": name},
+                meta=ObservationMeta(collector=worker, location=Point(lon, lat, srid=4326)),
+            )
+            for name, code, lon, lat in shops[first : first + 1000]
+        ]
+        with transaction.atomic():
+            organisations_collect_batch(submissions=submissions, collector=worker)
+    return time.perf_counter() - started, shops
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--buildings", type=int, default=200_000)
     parser.add_argument("--people", type=int, default=500_000)
+    parser.add_argument("--organisations", type=int, default=20_000)
     parser.add_argument("--batches", type=int, default=3)
     args = parser.parse_args()
     url, admin = point_url(DB_NAME)
@@ -231,7 +294,11 @@ def main() -> None:
         grid_assignment_create(worker=worker, grid=TerritoryNode.objects.get(pk=grid_id), valid_from=today())
     token = device_token_issue(username=worker.username, password=password, device_id="bench").secret
     existing = [(b.address, b.location.x, b.location.y) for b in Building.objects.order_by("?")[:5000]]
+    results["preload"]["organisations_s"], shops = preload_organisations(args.organisations, worker, grids)
+    with connection.cursor() as db:
+        db.execute("ANALYZE")
     rng = random.Random(13)
+    shops = rng.sample(shops, min(5000, len(shops)))
 
     # Queries per batch, in-process, and the time spent in them (the database and its driver) within the
     # request's: the rest is the application's. The commit is not a statement here (a few ms).
@@ -252,7 +319,7 @@ def main() -> None:
                     time.perf_counter() - started
                 )
 
-        body = {"device_id": "q", "mutations": batch(size, existing, rng, grids)}
+        body = {"device_id": "q", "mutations": batch(size, existing, shops, rng, grids)}
         started = time.perf_counter()
         with connection.execute_wrapper(count):
             response = client.post("/api/v1/sync/push/", body, content_type="application/json")
@@ -304,7 +371,7 @@ def main() -> None:
         pushed, seconds, statuses = 0, 0.0, {}
         pushes_began = dt.datetime.now(dt.UTC)
         for _ in range(args.batches):
-            body = {"device_id": "bench", "mutations": batch(1000, existing, rng, grids)}
+            body = {"device_id": "bench", "mutations": batch(1000, existing, shops, rng, grids)}
             started = time.perf_counter()
             response = http.post("/api/v1/sync/push/", json=body)
             seconds += time.perf_counter() - started

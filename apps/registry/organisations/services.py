@@ -94,6 +94,15 @@ def _code_fields(code: str, unverified: bool) -> dict[str, Any]:
     }
 
 
+def building_unseen() -> ValidationError:
+    """The answer to a building that does not exist or that the collector may not see (the same for both)."""
+    return ValidationError({"building_id": [_("No such building among those you may see.")]})
+
+
+def no_place() -> ValidationError:
+    return ValidationError({"location": [_("Give where the organisation is: a location or a building.")]})
+
+
 def _building(building_id: Any, collector: Any) -> Building | None:
     """The building an organisation names, by any of its ids, through the visibility gate: one the collector
     may see (the same field error for one that does not exist and one out of sight)."""
@@ -107,7 +116,7 @@ def _building(building_id: Any, collector: Any) -> Building | None:
             Building.objects.filter(pk=canonical, merged_into__isnull=True).first() if canonical else None
         )
     if building is None:
-        raise ValidationError({"building_id": [_("No such building among those you may see.")]})
+        raise building_unseen()
     return building
 
 
@@ -130,6 +139,44 @@ def _kind(data: dict[str, Any], code: str, unverified: bool) -> str:
     return OrganisationKind.INDIVIDUAL if code and not unverified and is_individual_business(code) else ""
 
 
+def organisation_fields(
+    *, data: dict[str, Any], building: Building | None, location: Any, cell: str, grid_id: Any
+) -> dict[str, Any]:
+    """The columns of a collected organisation (``data`` validated): numbers sealed, name normalised, tags
+    derived from the measures."""
+    code, unverified = data.get("credit_code") or "", bool(data.get("code_unverified"))
+    measures = {name: data.get(name) for name in ("area_m2", "staff", "beds", "seats")}
+    return {
+        "name": data["name"].strip(),
+        "name_norm": normalise_org_name(data["name"]),
+        **_code_fields(code, unverified),
+        "kind": _kind(data, code, unverified),
+        "industry": data.get("industry") or "",
+        "building_id": building.pk if building else None,
+        "room": data.get("room") or "",
+        "floor": data.get("floor") or "",
+        "legal_rep_name": data.get("legal_rep_name") or "",
+        **_numbers(data),
+        **measures,
+        "tags": derived_tags(list(data.get("tags") or []), measures),
+        "status": data.get("status") or "operating",
+        "location": location,
+        "cell": cell,
+        "grid_id": grid_id,
+    }
+
+
+def evidence_of(fields: dict[str, Any]) -> OrganisationEvidence:
+    """What scoring compares of a collected organisation (``organisation_fields``)."""
+    location = fields["location"]
+    return OrganisationEvidence(
+        name_norm=fields["name_norm"], lon=location.x, lat=location.y, code_key=fields["code_key"],
+        building_id=fields["building_id"], room=fields["room"], floor=fields["floor"],
+        phone_index=fields["phone_index"], legal_rep_id_number_index=fields["legal_rep_id_number_index"],
+        kind=fields["kind"],
+    )  # fmt: skip
+
+
 @transaction.atomic
 def organisation_collect(
     *, data: dict[str, Any], meta: ObservationMeta, payload: dict[str, Any]
@@ -145,7 +192,7 @@ def organisation_collect(
     building = _building(data.get("building_id"), meta.collector)
     location = meta.location or (building.location if building else None)
     if location is None:
-        raise ValidationError({"location": [_("Give where the organisation is: a location or a building.")]})
+        raise no_place()
     grid = grid_at(location, collector=meta.collector)
     cell = cell_of(location.x, location.y)
     code, unverified = data.get("credit_code") or "", bool(data.get("code_unverified"))
@@ -157,31 +204,8 @@ def organisation_collect(
         + id_lock(meta.submitted_id)
     )
     check_new_id(record_type=RecordType.ORGANISATION, record_id=meta.submitted_id)
-    measures = {name: data.get(name) for name in ("area_m2", "staff", "beds", "seats")}
-    fields: dict[str, Any] = {
-        "name": data["name"].strip(),
-        "name_norm": normalise_org_name(data["name"]),
-        **codes,
-        "kind": _kind(data, code, unverified),
-        "industry": data.get("industry") or "",
-        "building_id": building.pk if building else None,
-        "room": data.get("room") or "",
-        "floor": data.get("floor") or "",
-        "legal_rep_name": data.get("legal_rep_name") or "",
-        **_numbers(data),
-        **measures,
-        "tags": derived_tags(list(data.get("tags") or []), measures),
-        "status": data.get("status") or "operating",
-        "location": location,
-        "cell": cell,
-        "grid_id": grid.pk,
-    }
-    evidence = OrganisationEvidence(
-        name_norm=fields["name_norm"], lon=location.x, lat=location.y, code_key=fields["code_key"],
-        building_id=fields["building_id"], room=fields["room"], floor=fields["floor"],
-        phone_index=fields["phone_index"], legal_rep_id_number_index=fields["legal_rep_id_number_index"],
-        kind=fields["kind"],
-    )  # fmt: skip
+    fields = organisation_fields(data=data, building=building, location=location, cell=cell, grid_id=grid.pk)
+    evidence = evidence_of(fields)
     auto = settings.GRIDAPI_MATCH_ORGANISATION_AUTO
     candidates = organisation_candidates(
         cell=cell,

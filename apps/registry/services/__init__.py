@@ -1,7 +1,7 @@
 """Writes to the registry. ``collect`` services are the single entry for the REST API and the mobile sync."""
 
 from .access import LIST_VIEW, people_access_log, residences_access_log
-from .batch import BuildingSubmission, buildings_collect_batch
+from .batch import Submission, buildings_collect_batch
 from .buildings import building_collect, building_update
 from .common import CollectOutcome, ObservationMeta
 from .merging import record_merge
@@ -13,9 +13,9 @@ from .unmerging import record_unmerge
 __all__ = [
     "LIST_VIEW",
     "RESIDENCE_EDITABLE",
-    "BuildingSubmission",
     "CollectOutcome",
     "ObservationMeta",
+    "Submission",
     "building_collect",
     "building_update",
     "buildings_collect_batch",

@@ -138,9 +138,14 @@ def held_by_another(model: type[Model], *, column: str, value: str, record_id: A
     return model.objects.filter(**{column: value}, merged_into__isnull=True).exclude(pk=record_id).exists()  # type: ignore[attr-defined]
 
 
+def id_taken() -> ValidationError:
+    """The answer to a device-made id that already names a record (of any type)."""
+    return ValidationError({"id": [_("This id is already used by another record.")]})
+
+
 def check_new_id(*, record_type: str, record_id: uuid.UUID | None) -> None:
     if record_id is not None and RecordAlias.objects.filter(alias=record_id).exists():
-        raise ValidationError({"id": [_("This id is already used by another record.")]})
+        raise id_taken()
 
 
 def plain(value: Any) -> Any:

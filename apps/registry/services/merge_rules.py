@@ -121,4 +121,6 @@ def merge_settings_threshold(record_type: str) -> tuple[float, float]:
     """(auto-merge, review) thresholds for ``record_type``."""
     if record_type == RecordType.BUILDING:
         return settings.GRIDAPI_MATCH_BUILDING_AUTO, settings.GRIDAPI_MATCH_BUILDING_REVIEW
+    if record_type == RecordType.ORGANISATION:
+        return settings.GRIDAPI_MATCH_ORGANISATION_AUTO, settings.GRIDAPI_MATCH_ORGANISATION_REVIEW
     return settings.GRIDAPI_MATCH_PERSON_AUTO, settings.GRIDAPI_MATCH_PERSON_REVIEW

@@ -16,6 +16,7 @@ from rest_framework.exceptions import ValidationError
 from apps.attachments.selectors import check_referable
 from apps.core.crypto import blind_index
 from apps.registry.models import Building, Person, RecordType
+from apps.registry.organisations.batch import organisations_collect_batch
 from apps.registry.organisations.inputs import EmploymentDataSerializer, OrganisationDataSerializer
 from apps.registry.organisations.models import Employment, Organisation
 from apps.registry.organisations.services import (
@@ -30,6 +31,7 @@ from .common import PushContext, collected, meta_of, mutation_result, validated,
 from .conflicts import kept_device_value, masked, shown
 from .dispatch import MutationHandler, mutation_handler_register
 from .merge import _server_changed_since, base_version_of, locked
+from .records import collect_run, new_without_photos
 
 ORGANISATION, EMPLOYMENT = RecordType.ORGANISATION.value, RecordType.EMPLOYMENT.value
 
@@ -41,16 +43,22 @@ def _building_checked(context: PushContext, data: dict[str, Any]) -> None:
         data["building_id"] = building.pk
 
 
+def _in_data(error: ValidationError) -> ValidationError:
+    """The building an organisation names is a field of its data: its error is answered under ``data``."""
+    if isinstance(error.detail, dict) and "building_id" in error.detail:
+        return ValidationError({"data": error.detail})
+    return error
+
+
 def organisation_mutation(context: PushContext, mutation: dict[str, Any]) -> dict[str, Any]:
     mutation_id, op = mutation["mutation_id"], mutation["op"]
     meta = meta_of(context, mutation)
     if op == "create":
         data = validated(OrganisationDataSerializer, mutation.get("data"))
-        try:
-            _building_checked(context, data)
+        try:  # the building passes the gate in the service, as it does in a run
+            return collected(mutation_id, organisation_collect(data=data, meta=meta, payload=mutation))
         except ValidationError as exc:
-            raise ValidationError({"data": exc.detail}) from exc
-        return collected(mutation_id, organisation_collect(data=data, meta=meta, payload=mutation))
+            raise _in_data(exc) from exc
     organisation = visible_record(context, Organisation, mutation.get("id"))
     if op == "delete":
         raise ValidationError({"op": [_("Organisations are not deleted from a device; mark them closed.")]})
@@ -152,6 +160,19 @@ def employment_mutation(context: PushContext, mutation: dict[str, Any]) -> dict[
     return mutation_result(mutation_id, "applied", id=str(employment.pk), version=employment.version)
 
 
+def _collect_organisations(context: PushContext, mutations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A run of new organisations, collected together (``organisations_collect_batch``)."""
+
+    def collect_batch(*, submissions: list[Any], collector: Any) -> list[Any]:
+        outcomes = organisations_collect_batch(submissions=submissions, collector=collector)
+        return [_in_data(o) if isinstance(o, ValidationError) else o for o in outcomes]
+
+    return collect_run(context, mutations, OrganisationDataSerializer(), collect_batch)
+
+
 def register_organisation_handlers() -> None:
-    mutation_handler_register(MutationHandler(kind=ORGANISATION, apply=organisation_mutation))
+    mutation_handler_register(MutationHandler(
+        kind=ORGANISATION, apply=organisation_mutation, together=new_without_photos,
+        apply_run=_collect_organisations,
+    ))  # fmt: skip
     mutation_handler_register(MutationHandler(kind=EMPLOYMENT, apply=employment_mutation))

@@ -14,8 +14,8 @@ from apps.registry.inputs import (
 )
 from apps.registry.models import Building, Person, RecordType, Residence
 from apps.registry.services import (
-    BuildingSubmission,
     CollectOutcome,
+    Submission,
     building_collect,
     buildings_collect_batch,
     person_collect,
@@ -81,29 +81,27 @@ def _residence_mutation(context: PushContext, mutation: dict[str, Any]) -> dict[
     return residence_changes(mutation, residence)
 
 
-def _new_building(mutation: dict[str, Any]) -> bool:
-    """A new building without photos (photo links are checked one by one) joins a run collected together."""
+def new_without_photos(mutation: dict[str, Any]) -> bool:
+    """A new record without photos (photo links are checked one by one) joins a run collected together."""
     data = mutation.get("data")
     return mutation.get("op") == "create" and isinstance(data, dict) and not data.get("photos")
 
 
-def _collect_buildings(context: PushContext, mutations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A run of new buildings, collected together (``buildings_collect_batch``: a bounded number of queries)."""
+def collect_run(
+    context: PushContext, mutations: list[dict[str, Any]], validator: Any, collect_batch: Any
+) -> list[dict[str, Any]]:
+    """A run of new records of one type, validated by ``validator`` (one instance: building a serializer's fields
+    costs more than validating) and collected together by ``collect_batch`` (a bounded number of queries)."""
     results: list[dict[str, Any] | None] = [None] * len(mutations)
     submissions, positions = [], []
-    validator = (
-        BuildingDataSerializer()
-    )  # one instance: building a serializer's fields costs more than validating
     for index, mutation in enumerate(mutations):
         try:
             data = validated_with(validator, mutation.get("data"))
-            submissions.append(
-                BuildingSubmission(data=data, meta=meta_of(context, mutation), payload=mutation)
-            )
+            submissions.append(Submission(data=data, meta=meta_of(context, mutation), payload=mutation))
             positions.append(index)
         except (ValidationError, DjangoValidationError, APIException) as exc:
             results[index] = mutation_result(mutation["mutation_id"], "rejected", errors=errors_of(exc))
-    outcomes = buildings_collect_batch(submissions=submissions, collector=context.user)
+    outcomes = collect_batch(submissions=submissions, collector=context.user)
     for index, outcome in zip(positions, outcomes, strict=True):
         mutation_id = mutations[index]["mutation_id"]
         if isinstance(outcome, CollectOutcome):
@@ -113,9 +111,14 @@ def _collect_buildings(context: PushContext, mutations: list[dict[str, Any]]) ->
     return [result for result in results if result is not None]
 
 
+def _collect_buildings(context: PushContext, mutations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A run of new buildings, collected together (``buildings_collect_batch``)."""
+    return collect_run(context, mutations, BuildingDataSerializer(), buildings_collect_batch)
+
+
 def register_record_handlers() -> None:
     mutation_handler_register(MutationHandler(
-        kind=RecordType.BUILDING.value, apply=_record_mutation, together=_new_building, apply_run=_collect_buildings,
+        kind=RecordType.BUILDING.value, apply=_record_mutation, together=new_without_photos, apply_run=_collect_buildings,
     ))  # fmt: skip
     mutation_handler_register(MutationHandler(kind=RecordType.PERSON.value, apply=_record_mutation))
     mutation_handler_register(MutationHandler(kind=RecordType.RESIDENCE.value, apply=_residence_mutation))

@@ -9,6 +9,6 @@ if they had come one by one — and written with one bulk statement per table: a
 the number of buildings.
 """
 
-from .collect import BuildingSubmission, buildings_collect_batch
+from .collect import Submission, buildings_collect_batch
 
-__all__ = ["BuildingSubmission", "buildings_collect_batch"]
+__all__ = ["Submission", "buildings_collect_batch"]

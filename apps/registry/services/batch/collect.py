@@ -19,16 +19,17 @@ from apps.territory.selectors import grids_visible_to
 
 from ...inputs import check_observation
 from ...matching import Match
-from ...models import Building, Person, RecordAlias, RecordType
+from ...models import Building, Person, RecordType
 from ..buildings import _address_fields
-from ..common import CollectOutcome, ObservationMeta, far_same_code, grids_at, id_lock, new_review
+from ..common import CollectOutcome, ObservationMeta, far_same_code, grids_at, id_lock, id_taken, new_review
 from .candidates import Filled, Spot, best_match, candidates_of
+from .shared import ids_given_out, locked_survivors
 from .writes import Writes, add_absorbed, add_created, write
 
 
 @dataclass
-class BuildingSubmission:
-    """One building as collected: validated fields, provenance and the raw payload kept as an observation."""
+class Submission:
+    """One record as collected: validated fields, provenance and the raw payload kept as an observation."""
 
     data: dict[str, Any]
     meta: ObservationMeta
@@ -36,7 +37,7 @@ class BuildingSubmission:
 
 
 def buildings_collect_batch(
-    *, submissions: list[BuildingSubmission], collector: Any
+    *, submissions: list[Submission], collector: Any
 ) -> list[CollectOutcome | ValidationError]:
     """Collect ``submissions`` in order inside the caller's transaction; one outcome or error for each.
 
@@ -67,14 +68,14 @@ def buildings_collect_batch(
         + [("building-code", c) for c in codes]
         + [key for i, *_plan in plans for key in id_lock(submissions[i].meta.submitted_id)]
     )
-    given_out = _ids_given_out([submissions[i].meta.submitted_id for i, *_plan in plans])
+    given_out = ids_given_out([submissions[i].meta.submitted_id for i, *_plan in plans])
     existing = candidates_of([spot for _i, _grid, spot, _cell in plans], fields_of)
     # Buildings created earlier in the batch are candidates for the later ones, as if collected one by one.
     created_by_cell: defaultdict[str, list[Building]] = defaultdict(list)
     created_by_code: defaultdict[str, list[Building]] = defaultdict(list)
     # What merges earlier in the batch fill in on their survivors and scoring reads, as one by one would see it.
     filled = Filled()
-    writes = Writes()
+    writes = Writes(record_type=RecordType.BUILDING)
     decisions: list[tuple[int, dict[str, Any], Match | None, Building | None]] = []
     fars: dict[int, Match] = {}  # collections whose standard code another building holds too far away
     for (index, _grid, spot, cell), fields, near, candidates in zip(
@@ -100,14 +101,15 @@ def buildings_collect_batch(
             filled.merge(match.record, fields)
             continue
         building = Building(id=submission.meta.submitted_id or uuid7(), **fields)
-        writes.buildings.append(building)
+        writes.records.append(building)
         created_by_cell[cell].append(building)
         if fields["address_code"]:
             created_by_code[fields["address_code"]].append(building)
         decisions.append((index, fields, match, building))
-    survivors = _locked_survivors(
+    survivors = locked_survivors(
+        Building,
         [match.record.pk for _i, _f, match, created in decisions if match is not None and created is None],
-        writes.buildings,
+        writes.records,
     )
     for index, fields, match, created in decisions:
         submission = submissions[index]
@@ -131,13 +133,6 @@ def buildings_collect_batch(
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-def _ids_given_out(ids: list[uuid.UUID | None]) -> set[uuid.UUID]:
-    wanted = [i for i in ids if i is not None]
-    if not wanted:
-        return set()
-    return set(RecordAlias.objects.filter(alias__in=wanted).values_list("alias", flat=True))
-
-
 def _landlords(ids: list[Any], collector: Principal) -> dict[str, uuid.UUID]:
     """{landlord id as sent: canonical id} of the people the collector may see (the visibility gate)."""
     wanted = {i for i in ids if i}
@@ -148,11 +143,11 @@ def _landlords(ids: list[Any], collector: Principal) -> dict[str, uuid.UUID]:
 
 
 def _problem(
-    submission: BuildingSubmission, given_out: set[uuid.UUID], landlords: dict[str, uuid.UUID]
+    submission: Submission, given_out: set[uuid.UUID], landlords: dict[str, uuid.UUID]
 ) -> ValidationError | None:
     """What ``building_collect`` would refuse in this submission (the same checks, set-based), or None."""
     if submission.meta.submitted_id is not None and submission.meta.submitted_id in given_out:
-        return ValidationError({"id": [_("This id is already used by another record.")]})
+        return id_taken()
     try:
         check_observation(
             collected_at=submission.meta.collected_at, location=submission.meta.location,
@@ -167,7 +162,7 @@ def _problem(
 
 
 def _fields(
-    submission: BuildingSubmission, grid_id: uuid.UUID, cell: str, landlords: dict[str, uuid.UUID]
+    submission: Submission, grid_id: uuid.UUID, cell: str, landlords: dict[str, uuid.UUID]
 ) -> dict[str, Any]:
     data = submission.data
     return {
@@ -182,15 +177,3 @@ def _fields(
         "cell": cell,
         "grid_id": grid_id,
     }
-
-
-def _locked_survivors(ids: list[uuid.UUID], created: list[Building]) -> dict[uuid.UUID, Building]:
-    """The records that absorb others: those created in this batch as they are, the rest locked and fresh."""
-    survivors = {building.pk: building for building in created}
-    existing = sorted({pk for pk in ids if pk not in survivors})
-    if existing:
-        # In id order, so two batches merging into the same buildings lock them in the same order.
-        survivors |= {
-            b.pk: b for b in Building.objects.select_for_update().filter(pk__in=existing).order_by("pk")
-        }
-    return survivors
