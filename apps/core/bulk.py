@@ -116,10 +116,8 @@ def _rows_source(columns: list[tuple[Any, list[Any]]]) -> tuple[str, list[Any]]:
     return f"SELECT {', '.join(selects)} FROM unnest({', '.join(arrays)}) AS rows({', '.join(names)})", params  # noqa: S608
 
 
-def bulk_insert(objects: Sequence[Model]) -> None:
-    """Insert ``objects`` (of one model, primary keys set unless auto-incremented) in one statement."""
-    if not objects:
-        return
+def _insert(objects: Sequence[Model]) -> tuple[str, list[Any]]:
+    """``INSERT INTO … SELECT … FROM unnest(…)`` of ``objects`` (of one model), and its parameters."""
     model = type(objects[0])
     columns = []
     for field in model._meta.concrete_fields:
@@ -132,8 +130,38 @@ def bulk_insert(objects: Sequence[Model]) -> None:
     source, params = _rows_source(columns)
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(field.column) for field, _values in columns)
+    return f"INSERT INTO {table} ({names}) {source}", params
+
+
+def bulk_insert(objects: Sequence[Model]) -> None:
+    """Insert ``objects`` (of one model, primary keys set unless auto-incremented) in one statement."""
+    if not objects:
+        return
+    sql, params = _insert(objects)
     with bound_cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({names}) {source}", params)
+        cursor.execute(sql, params)
+
+
+def insert_together(*groups: Sequence[Model]) -> None:
+    """Insert several groups of objects (each of one model) in one statement: ``WITH i0 AS (INSERT …), …
+    INSERT …``. For a request that writes a row in each of several tables — an event, its report, its timeline,
+    its journal entry, its notice — the round trips, not the rows, were the cost.
+
+    The rows of all groups are written by one statement, so they see none of each other's: fine for foreign keys
+    (Django's are deferred to the commit) and for database defaults, not for a trigger that reads a sibling row.
+    Auto-incremented keys are not read back. The objects are left as ``save()`` leaves them: a later save updates.
+    """
+    statements = [_insert(objects) for objects in groups if objects]
+    if not statements:
+        return
+    *first, (last_sql, last_params) = statements
+    ctes = ", ".join(f"i{number} AS ({sql})" for number, (sql, _params) in enumerate(first))
+    params = [param for _sql, group_params in first for param in group_params] + last_params
+    with bound_cursor() as cursor:
+        cursor.execute(f"WITH {ctes} {last_sql}" if ctes else last_sql, params)
+    for objects in groups:
+        for obj in objects:
+            obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS
 
 
 def bulk_update_fields(objects: Sequence[Model], fields: list[str]) -> None:

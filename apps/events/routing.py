@@ -1,10 +1,12 @@
 """Routing: which department must handle an event, and why — or the triage queue when nobody can say.
 
 Two indexed queries whatever the size of the territory: one finds the grid containing the point together
-with every other grid within the boundary margin, one reads the routing rules of the grid's ancestors.
+with every other grid within the boundary margin (a subquery a report's lock statement also answers), one
+reads the routing rules of the grid's ancestors.
 """
 
 import math
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,12 +19,14 @@ from apps.territory.models import PATH_SEPARATOR, Level
 
 from .models import LEVELS, EventCategory, RoutingRule
 
+# Every grid within a radius of the point, as JSON rows [id, code, path, inside, distance_m]: a scalar subquery, so
+# that another statement can answer it too (see ``locate_sql``).
 _LOCATE_SQL = """
-SELECT id, code, path, ST_Intersects(boundary, point) AS inside,
-       ST_Distance(boundary::geography, point::geography) AS distance_m
-FROM territory_territorynode, ST_SetSRID(ST_MakePoint(%s, %s), 4326) AS point
-WHERE level = %s AND ST_DWithin(boundary, point, %s)
-ORDER BY inside DESC, distance_m, code
+SELECT json_agg(json_build_array(id, code, path, inside, distance_m) ORDER BY inside DESC, distance_m, code)
+FROM (SELECT id, code, path, ST_Intersects(boundary, point) AS inside,
+             ST_Distance(boundary::geography, point::geography) AS distance_m
+      FROM territory_territorynode, ST_SetSRID(ST_MakePoint(%s::float8, %s::float8), 4326) AS point
+      WHERE level = %s AND ST_DWithin(boundary, point, %s::float8)) AS hits
 """
 
 
@@ -41,21 +45,36 @@ class Placement:
     near: list[tuple[str, float]] = field(default_factory=list)
 
 
-def place(*, lon: float, lat: float, margin_m: float | None = None) -> Placement:
-    """The grid containing (lon, lat) and the other grids closer than ``margin_m`` metres."""
-    margin = settings.GRIDAPI_EVENT_BOUNDARY_MARGIN_M if margin_m is None else margin_m
+def _margin(margin_m: float | None) -> float:
+    return settings.GRIDAPI_EVENT_BOUNDARY_MARGIN_M if margin_m is None else margin_m
+
+
+def locate_sql(*, lon: float, lat: float, margin_m: float | None = None) -> tuple[str, list[Any]]:
+    """The scalar subquery (SQL, parameters) whose value ``placement_of`` reads: the grids around (lon, lat)."""
     # A degree radius that surely covers the margin in every direction at this latitude; the exact
     # geodesic distance is then measured on the few grids it lets through.
-    radius_deg = margin / (111_000.0 * max(math.cos(math.radians(lat)), 0.01)) * 1.2
-    with connection.cursor() as cursor:
-        cursor.execute(_LOCATE_SQL, [lon, lat, Level.GRID.value, radius_deg])
-        rows = cursor.fetchall()
-    grid = next((GridHit(row[0], row[1], row[2]) for row in rows if row[3]), None)
+    radius_deg = _margin(margin_m) / (111_000.0 * max(math.cos(math.radians(lat)), 0.01)) * 1.2
+    return _LOCATE_SQL, [float(lon), float(lat), Level.GRID.value, radius_deg]
+
+
+def placement_of(rows: list[list[Any]] | None, *, margin_m: float | None = None) -> Placement:
+    """The placement the rows of ``locate_sql`` describe."""
+    margin, rows = _margin(margin_m), rows or []
+    grid = next((GridHit(uuid.UUID(row[0]), row[1], row[2]) for row in rows if row[3]), None)
     # Every other grid within the margin, including one that also contains the point (on the shared line, or
     # in the small overlaps an import tolerates: 0 m away).
     near = [(row[1], float(row[4]) if not row[3] else 0.0) for row in rows
-            if (grid is None or row[0] != grid.id) and (row[3] or row[4] <= margin)]  # fmt: skip
+            if (grid is None or uuid.UUID(row[0]) != grid.id) and (row[3] or row[4] <= margin)]  # fmt: skip
     return Placement(grid=grid, near=near)
+
+
+def place(*, lon: float, lat: float, margin_m: float | None = None) -> Placement:
+    """The grid containing (lon, lat) and the other grids closer than ``margin_m`` metres."""
+    sql, params = locate_sql(lon=lon, lat=lat, margin_m=margin_m)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ({sql})", params)
+        [rows] = cursor.fetchone()
+    return placement_of(rows, margin_m=margin_m)
 
 
 @dataclass(frozen=True)
@@ -122,11 +141,17 @@ def route_by_rules(*, category: EventCategory, level: str, grid_path: str) -> Ro
 
 
 def route_event(
-    *, category: EventCategory, lon: float, lat: float, level: str | None = None
+    *,
+    category: EventCategory,
+    lon: float,
+    lat: float,
+    level: str | None = None,
+    placement: Placement | None = None,
 ) -> tuple[Placement, Route]:
-    """Place the point and route an event of ``category`` there (at ``level``, default the category's)."""
+    """Place the point and route an event of ``category`` there (at ``level``, default the category's); with
+    ``placement`` when the caller has already read it (``locate_sql``)."""
     level = level or category.default_level
-    placement = place(lon=lon, lat=lat)
+    placement = placement or place(lon=lon, lat=lat)
     if placement.grid is None:
         return placement, Route(
             level=level, explanation={"triage": True, "level": level, "grid": None,

@@ -459,7 +459,7 @@ def ceiling(
             seconds: list[float]) -> None:  # fmt: skip
         for lon, lat, radius, values in work:
             started = time.perf_counter()
-            found = conn.execute(_LOCATE_SQL, [lon, lat, "grid", radius]).fetchall()
+            [found] = conn.execute(_LOCATE_SQL, [lon, lat, "grid", radius]).fetchone() or [None]  # JSON rows
             values[grid_col], values[path_col] = found[0][0], found[0][2]
             conn.execute(insert, values)
             conn.commit()

@@ -5,11 +5,11 @@ from typing import Any
 
 import pytest
 from django.contrib.gis.geos import Point, Polygon
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apps.core.bulk import bulk_insert
+from apps.core.bulk import bulk_insert, insert_together
 from apps.core.ids import uuid7
 from apps.journal.models import JournalEntry
 from apps.registry.models import Building, Observation, Outcome, RecordType
@@ -82,3 +82,32 @@ def test_values_not_of_the_column_type_are_prepared_as_save_would(worker: Any, t
     assert (kept.record_type, kept.outcome, kept.score, kept.accuracy_m) == ("building", "merged", 0.75, 8.0)
     stored = Building.objects.get(pk=building.pk)
     assert (stored.grid_id, stored.floors) == (grid.pk, 1)
+
+
+def test_insert_together_writes_every_group_in_one_statement(worker: Any, territory: Any) -> None:
+    grid = territory["HC-XY-XA-01"]
+    building = Building(id=uuid7(), grid_id=grid.pk, location=Point(*XA, srid=4326), cell="8a40",
+                        address="新垵村9号", address_norm="新垵村9号")  # fmt: skip
+    entries = [
+        JournalEntry(record_type="building", record_id=building.pk, change=change, version=1, grid_id=grid.pk)
+        for change in ("created", "updated")
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        insert_together([building], [], entries)
+        insert_together([], [])  # nothing: no statement
+    assert len(queries) == 1 and queries[0]["sql"].startswith("WITH i0 AS (INSERT INTO")
+    assert Building.objects.get(pk=building.pk).address == "新垵村9号"
+    journal = list(JournalEntry.objects.filter(record_id=building.pk).order_by("id"))
+    assert [e.change for e in journal] == ["created", "updated"]
+    assert all(e.txid > 0 and e.at is not None for e in journal)  # database defaults, as alone
+
+
+def test_insert_together_is_all_or_nothing(territory: Any) -> None:
+    grid = territory["HC-XY-XA-01"]
+    taken = Building(id=uuid7(), grid_id=grid.pk, location=Point(*XA, srid=4326), cell="8a40", address="甲")
+    bulk_insert([taken])
+    entry = JournalEntry(record_type="building", record_id=taken.pk, change="updated", version=2)
+    again = Building(id=taken.pk, grid_id=grid.pk, location=Point(*XA, srid=4326), cell="8a40", address="乙")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_together([entry], [again])
+    assert not JournalEntry.objects.filter(record_id=taken.pk, version=2).exists()

@@ -9,8 +9,8 @@ from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
-from apps.journal.models import Change
-from apps.journal.services import journal_record
+from apps.journal.models import Change, JournalEntry
+from apps.journal.services import journal_entry
 
 from ..calendar import WorkCalendar
 from ..lifecycle import Actor
@@ -19,15 +19,36 @@ from ..models import CalendarOverride, Event, EventNotice, TimelineEntry
 RECORD_TYPE = "event"
 
 
+def _calendar_window() -> tuple[dt.date, dt.date]:
+    today = timezone.localdate()
+    return today - dt.timedelta(days=60), today + dt.timedelta(days=400)
+
+
 def work_calendar() -> WorkCalendar:
     """The working-day calendar with the administrator's overrides around today (one small query)."""
-    today = timezone.localdate()
+    start, end = _calendar_window()
     overrides = dict(
-        CalendarOverride.objects.filter(
-            date__gte=today - dt.timedelta(days=60), date__lte=today + dt.timedelta(days=400)
-        ).values_list("date", "is_workday")
+        CalendarOverride.objects.filter(date__gte=start, date__lte=end).values_list("date", "is_workday")
     )
     return WorkCalendar(overrides=overrides)
+
+
+# The overrides of ``work_calendar`` as a scalar subquery (JSON rows [date, is_workday]), for a statement that
+# reads them on the way (a report's lock statement).
+_OVERRIDES_SQL = (
+    "SELECT json_agg(json_build_array(date, is_workday)) FROM events_calendaroverride "
+    "WHERE date >= %s::date AND date <= %s::date"
+)
+
+
+def work_calendar_sql() -> tuple[str, list[Any]]:
+    """(SQL, parameters) of the subquery whose value ``work_calendar_of`` reads."""
+    return _OVERRIDES_SQL, list(_calendar_window())
+
+
+def work_calendar_of(rows: list[list[Any]] | None) -> WorkCalendar:
+    """The calendar of the rows ``work_calendar_sql`` read (None when there are none)."""
+    return WorkCalendar(overrides={dt.date.fromisoformat(day): bool(workday) for day, workday in rows or []})
 
 
 def timeline_entry(
@@ -50,14 +71,23 @@ def timeline_entry(
     )  # fmt: skip
 
 
-def event_journal(
+def event_journal_entry(
     *, event: Event, change: str, actor: Actor, fields: Iterable[str] = (), previous_grid_id: Any = None
-) -> None:
-    journal_record(
+) -> JournalEntry:
+    """The journal entry of a change of ``event``, unsaved (for writes that insert several rows at once)."""
+    return journal_entry(
         record_type=RECORD_TYPE, record_id=event.pk, change=change, version=event.version, grid_id=event.grid_id,
         previous_grid_id=previous_grid_id, fields=fields, actor=actor.user,
         merged_into=event.merged_into_id if change == Change.MERGED else None,
     )  # fmt: skip
+
+
+def event_journal(
+    *, event: Event, change: str, actor: Actor, fields: Iterable[str] = (), previous_grid_id: Any = None
+) -> None:
+    event_journal_entry(
+        event=event, change=change, actor=actor, fields=fields, previous_grid_id=previous_grid_id
+    ).save(force_insert=True)
 
 
 def notice_payload(event: Event) -> dict[str, Any]:
@@ -70,13 +100,21 @@ def notice_payload(event: Event) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def notice_add(*, event: Event, kind: str) -> EventNotice | None:
-    """An outbox row for the event's department (nothing when it has none)."""
+def notice_row(*, event: Event, kind: str) -> EventNotice | None:
+    """An outbox row for the event's department, unsaved (nothing when it has none)."""
     if event.department_id is None:
         return None
-    return EventNotice.objects.create(
+    return EventNotice(
         event=event, department_id=event.department_id, kind=kind, payload=notice_payload(event)
     )
+
+
+def notice_add(*, event: Event, kind: str) -> EventNotice | None:
+    """An outbox row for the event's department (nothing when it has none)."""
+    notice = notice_row(event=event, kind=kind)
+    if notice is not None:
+        notice.save(force_insert=True)
+    return notice
 
 
 # Apps above events (the channels an event came from) follow its status changes in the same transaction.

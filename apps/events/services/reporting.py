@@ -9,18 +9,19 @@ import h3
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from apps.attachments.selectors import check_referable
+from apps.core.bulk import insert_together
 from apps.core.geo.crs import metres_to_degrees
 from apps.core.ids import uuid7
 from apps.core.locks import advisory_xact_lock
 from apps.core.permissions import role_of
 from apps.journal.models import Change
 
+from ..calendar import WorkCalendar
 from ..lifecycle import SYSTEM_ACTOR, Actor
 from ..models import (
     OPEN_STATUSES,
@@ -33,8 +34,15 @@ from ..models import (
     Status,
     TimelineEntry,
 )
-from ..routing import Route, route_by_rules, route_event
-from .common import event_journal, notice_add, timeline_entry, work_calendar
+from ..routing import Placement, Route, locate_sql, placement_of, route_by_rules, route_event
+from .common import (
+    event_journal_entry,
+    notice_row,
+    timeline_entry,
+    work_calendar,
+    work_calendar_of,
+    work_calendar_sql,
+)
 
 # Reports that make an event more pressing: from this many reports on, the priority rises.
 PRIORITY_STEPS = ((5, Priority.URGENT), (3, Priority.HIGH))
@@ -158,20 +166,27 @@ def event_report(*, report: ReportInput, reporter: Any) -> ReportOutcome:
     submitted_id = report.submitted_id or uuid7()  # time-ordered: lists page newest first by id
     actor = Actor("worker", user=reporter, label=str(reporter))
     if not report.resolved_on_site and not report.triage_reason:
-        advisory_xact_lock(
-            _duplicate_locks(family=report.category.family_id, lon=report.location.x, lat=report.location.y,
-                             radius_m=report.category.duplicate_radius_m)
+        lon, lat = report.location.x, report.location.y
+        # The statement that takes the locks also reads the grids around the point and the working calendar,
+        # which routing and the deadlines need if the report makes a new event: one round trip, not three.
+        grids, overrides = advisory_xact_lock(
+            _duplicate_locks(family=report.category.family_id, lon=lon, lat=lat,
+                             radius_m=report.category.duplicate_radius_m),
+            reading=[locate_sql(lon=lon, lat=lat), work_calendar_sql()],
         )  # fmt: skip
         duplicate = _open_duplicate(report, now)
         if duplicate is not None:
             return _attach(report=report, reporter=reporter, actor=actor, event=duplicate[0],
                            distance=duplicate[1], submitted_id=submitted_id, now=now)  # fmt: skip
+        return _create(report=report, reporter=reporter, actor=actor, submitted_id=submitted_id, now=now,
+                       placement=placement_of(grids), calendar=work_calendar_of(overrides))  # fmt: skip
     return _create(report=report, reporter=reporter, actor=actor, submitted_id=submitted_id, now=now)
 
 
 def _report_row(report: ReportInput, *, event: Event, reporter: Any, submitted_id: uuid.UUID, now: dt.datetime,
                 original: bool, distance: float | None = None) -> EventReport:  # fmt: skip
-    return EventReport.objects.create(
+    """The report's row, unsaved (written with the event's other rows in one statement)."""
+    return EventReport(
         event=event, submitted_id=submitted_id, reporter=reporter, reported_at=now, category=report.category,
         title=report.title, description=report.description, location=report.location, photos=report.photos,
         device_id=report.device_id, distance_m=distance, is_original=original, occurred_at=report.occurred_at,
@@ -184,29 +199,40 @@ def priority_of(report_count: int) -> int:
     return next((p for threshold, p in PRIORITY_STEPS if report_count >= threshold), Priority.NORMAL)
 
 
+# One more report: counted, versioned, prioritised, and the whole row read back (as ``refresh_from_db`` would).
+_ATTACH_SQL = """
+UPDATE events_event
+   SET report_count = report_count + 1, version = version + 1, updated_at = %s, priority = GREATEST(priority, %s)
+ WHERE id = %s
+RETURNING *
+"""
+
+
 def _attach(*, report: ReportInput, reporter: Any, actor: Actor, event: Event, distance: float,
             submitted_id: uuid.UUID, now: dt.datetime) -> ReportOutcome:  # fmt: skip
     row = _report_row(report, event=event, reporter=reporter, submitted_id=submitted_id, now=now, original=False,
                       distance=distance)  # fmt: skip
     priority = priority_of(event.report_count + 1)
-    Event.objects.filter(pk=event.pk).update(
-        report_count=F("report_count") + 1, version=F("version") + 1, updated_at=now,
-        priority=max(priority, event.priority),
-    )  # fmt: skip
-    event.refresh_from_db()
-    timeline_entry(
+    [event] = Event.objects.raw(_ATTACH_SQL, [now, priority, event.pk])
+    row.event = event
+    entry = timeline_entry(
         event=event, action="report_attached", actor=actor, from_status=event.status, to_status=event.status,
         at=now, note=report.description, photos=report.photos,
         data={"report": str(row.pk), "submitted_id": str(submitted_id), "distance_m": round(distance, 1)},
-    ).save()  # fmt: skip
-    event_journal(event=event, change=Change.UPDATED, actor=actor, fields=["report_count", "priority"])
+    )  # fmt: skip
+    journal = event_journal_entry(
+        event=event, change=Change.UPDATED, actor=actor, fields=["report_count", "priority"]
+    )
+    insert_together([row], [entry], [journal])
     return ReportOutcome(event=event, created=False, distance_m=distance, report=row)
 
 
-def _create(*, report: ReportInput, reporter: Any, actor: Actor, submitted_id: uuid.UUID,
-            now: dt.datetime, existing: EventReport | None = None) -> ReportOutcome:  # fmt: skip
+def _create(*, report: ReportInput, reporter: Any, actor: Actor, submitted_id: uuid.UUID, now: dt.datetime,
+            existing: EventReport | None = None, placement: Placement | None = None,
+            calendar: WorkCalendar | None = None) -> ReportOutcome:  # fmt: skip
     category = report.category
-    placement, route = route_event(category=category, lon=report.location.x, lat=report.location.y)
+    placement, route = route_event(category=category, lon=report.location.x, lat=report.location.y,
+                                   placement=placement)  # fmt: skip
     if report.triage_reason:
         route = Route(level=route.level, explanation={**route.explanation, "triage": True,
                                                       "reason": report.triage_reason})  # fmt: skip
@@ -228,23 +254,32 @@ def _create(*, report: ReportInput, reporter: Any, actor: Actor, submitted_id: u
                                       to_status=Status.CLOSED, at=now, photos=report.photos))  # fmt: skip
     elif not route.triage:
         entries += dispatch_to(
-            event=event, route=route, actor=SYSTEM_ACTOR, now=now, from_status=Status.REPORTED
+            event=event,
+            route=route,
+            actor=SYSTEM_ACTOR,
+            now=now,
+            from_status=Status.REPORTED,
+            calendar=calendar,
         )
-    event.save(force_insert=True)
+    original = []
     if existing is None:
-        _report_row(report, event=event, reporter=reporter, submitted_id=submitted_id, now=now, original=True)
-    else:  # a report split back out of another event becomes this event's original report
+        original = [_report_row(report, event=event, reporter=reporter, submitted_id=submitted_id, now=now,
+                                original=True)]  # fmt: skip
+    notice = (
+        notice_row(event=event, kind=NoticeKind.DISPATCHED) if event.status == Status.DISPATCHED else None
+    )
+    journal = event_journal_entry(event=event, change=Change.CREATED, actor=actor)
+    # The event and every row that goes with it in one statement (one round trip instead of five).
+    insert_together([event], original, entries, [journal], [notice] if notice else [])
+    if existing is not None:  # a report split back out of another event becomes this event's original report
         EventReport.objects.filter(pk=existing.pk).update(event=event, is_original=True, distance_m=None)
-    TimelineEntry.objects.bulk_create(entries)
-    event_journal(event=event, change=Change.CREATED, actor=actor)
-    if event.status == Status.DISPATCHED:
-        notice_add(event=event, kind=NoticeKind.DISPATCHED)
     return ReportOutcome(event=event, created=True)
 
 
 def dispatch_to(
-    *, event: Event, route: Route, actor: Actor, now: dt.datetime, from_status: str
-) -> list[TimelineEntry]:
+    *, event: Event, route: Route, actor: Actor, now: dt.datetime, from_status: str,
+    calendar: WorkCalendar | None = None,
+) -> list[TimelineEntry]:  # fmt: skip
     """Accept (if needed) and dispatch ``event`` to the routed department; start the sign clock.
 
     Returns the timeline entries to save; the caller saves the event.
@@ -259,7 +294,7 @@ def dispatch_to(
     event.routing = route.explanation
     event.status = Status.DISPATCHED
     event.dispatched_at = now
-    event.sign_by = work_calendar().add_hours(now, float(event.category.sign_hours))
+    event.sign_by = (calendar or work_calendar()).add_hours(now, float(event.category.sign_hours))
     event.signed_at = event.handle_by = None
     event.overdue, event.overdue_since, event.escalate_at = False, None, None
     entries.append(timeline_entry(event=event, action="dispatch", actor=actor, from_status=from_status,
