@@ -777,7 +777,8 @@ def webhook_in_process(records: list[tuple[str, Any]], actor: Any) -> dict[str, 
     from django.db import connection
 
     from apps.sharing.models import DeliveryStatus, WebhookDelivery
-    from apps.sharing.webhooks import delivery_attempt, webhooks_fanout
+    from apps.sharing.webhooks import deliveries_attempt, webhooks_fanout
+    from apps.sharing.webhooks.messages import delivery_runs
 
     before = set(WebhookDelivery.objects.values_list("pk", flat=True))
     make_changes(records, actor, "profile")
@@ -790,20 +791,23 @@ def webhook_in_process(records: list[tuple[str, Any]], actor: Any) -> dict[str, 
         made = webhooks_fanout()
         fanout_s = time.perf_counter() - started
     fanout_db_s, fanout_queries = clock["s"], clock["n"]
-    ids = [pk for pk in WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING).values_list("pk", flat=True)
-           if pk not in before]  # fmt: skip
-    half = len(ids) // 2
+    pairs = [(pk, endpoint) for pk, endpoint in WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING)
+             .order_by("created_at", "pk").values_list("pk", "endpoint_id") if pk not in before]  # fmt: skip
+    half = len(pairs) // 2
     clock["s"], clock["n"] = 0.0, 0
     outcomes: Counter[str] = Counter()
+
+    def deliver(runs: list[list[str]]) -> None:  # as the worker does: a task per run of one endpoint
+        for run in runs:
+            outcomes.update(deliveries_attempt(delivery_ids=[uuid.UUID(pk) for pk in run]).values())
+
     with connection.execute_wrapper(timed):
         started = time.perf_counter()
-        for pk in ids[:half]:
-            outcomes[delivery_attempt(delivery_id=pk)] += 1
+        deliver(delivery_runs(pairs[:half]))
         deliver_s = time.perf_counter() - started
     profile = cProfile.Profile()
     profile.enable()
-    for pk in ids[half:]:
-        outcomes[delivery_attempt(delivery_id=pk)] += 1
+    deliver(delivery_runs(pairs[half:]))
     profile.disable()
     return {
         "changes": len(records), "fanout": {"deliveries": made, "seconds": round(fanout_s, 3),
@@ -812,7 +816,7 @@ def webhook_in_process(records: list[tuple[str, Any]], actor: Any) -> dict[str, 
         "delivery": {"deliveries": half, "ms_per_delivery": round(deliver_s * 1000 / max(half, 1), 2),
                      "db_ms_per_delivery": round(clock["s"] * 1000 / max(half, 1), 2),
                      "queries_per_delivery": round(clock["n"] / max(half, 1), 1), "outcomes_all": dict(outcomes)},
-        "delivery_profile": [f"{len(ids) - half} deliveries:", *_profile_top(profile)],
+        "delivery_profile": [f"{len(pairs) - half} deliveries:", *_profile_top(profile)],
     }  # fmt: skip
 
 

@@ -217,7 +217,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # periodic fan-out, re-sends and overdue scan on the default queue. Workers consume both
 # (``-Q celery,webhooks``), or run separate pools per queue.
 GRIDAPI_WEBHOOK_QUEUE = env("GRIDAPI_WEBHOOK_QUEUE", default="webhooks")
-CELERY_TASK_ROUTES = {"apps.sharing.tasks.deliver_webhook": {"queue": GRIDAPI_WEBHOOK_QUEUE}}
+CELERY_TASK_ROUTES = {
+    "apps.sharing.tasks.deliver_webhook": {"queue": GRIDAPI_WEBHOOK_QUEUE},
+    "apps.sharing.tasks.deliver_webhooks": {"queue": GRIDAPI_WEBHOOK_QUEUE},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".var" / "celerybeat-schedule")
 
 # --- REST framework ------------------------------------------------------------------------------
@@ -351,6 +354,9 @@ GRIDAPI_EVENT_ESCALATION_GRACE_HOURS = env.float("GRIDAPI_EVENT_ESCALATION_GRACE
 GRIDAPI_WEBHOOK_ALLOWED_HOSTS: list[str] = env.list("GRIDAPI_WEBHOOK_ALLOWED_HOSTS", default=[])
 GRIDAPI_WEBHOOK_TIMEOUT_SECONDS = env.float("GRIDAPI_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 GRIDAPI_WEBHOOK_CLAIM_SECONDS = env.float("GRIDAPI_WEBHOOK_CLAIM_SECONDS", default=60.0)
+# How long a queued delivery is left to its task before the due-scan queues it again (a task lost with the
+# broker). Longer than any backlog the queue should have: each expiry while the task still waits queues it twice.
+GRIDAPI_WEBHOOK_QUEUED_SECONDS = env.float("GRIDAPI_WEBHOOK_QUEUED_SECONDS", default=300.0)
 
 # --- the console's map ---------------------------------------------------------------------------
 # No tiles by default (intranets: the grid boundaries are the base layer). A deployment with its own tile

@@ -18,7 +18,10 @@ CACHES["default"]["KEY_PREFIX"] = "gridapi-test"  # noqa: F405
 # Tests share the broker of the bootstrap with a running demo: their tasks go to their own queue.
 CELERY_TASK_DEFAULT_QUEUE = "gridapi-test"
 GRIDAPI_WEBHOOK_QUEUE = "gridapi-test-webhooks"
-CELERY_TASK_ROUTES = {"apps.sharing.tasks.deliver_webhook": {"queue": GRIDAPI_WEBHOOK_QUEUE}}
+CELERY_TASK_ROUTES = {
+    "apps.sharing.tasks.deliver_webhook": {"queue": GRIDAPI_WEBHOOK_QUEUE},
+    "apps.sharing.tasks.deliver_webhooks": {"queue": GRIDAPI_WEBHOOK_QUEUE},
+}
 
 GRIDAPI_PII_KEYS = (
     "t2:dGVzdC1rZXktdHdvLXRlc3Qta2V5LXR3by10ZXN0LTI,t1:dGVzdC1rZXktb25lLXRlc3Qta2V5LW9uZS10ZXN0LTE"

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from apps.registry.services import residence_collect
 from apps.sharing.models import CatalogueField, Subscription
 from apps.sharing.services import subscription_create
+from apps.sharing.webhooks.connections import clients_close
 from tests.registry.conftest import HH, XA, collect_building, collect_person, id_number, shifted, worker
 
 __all__ = ["HH", "XA", "collect_building", "collect_person", "shifted", "worker"]
@@ -27,6 +28,13 @@ def catalogue(db: Any) -> None:
     if not CatalogueField.objects.exists():
         for seeding in SEEDS:
             importlib.import_module(f"apps.sharing.migrations.{seeding}").seed(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def webhook_connections() -> Iterator[None]:
+    """Each test starts without the connections an earlier test's deliveries kept alive."""
+    yield
+    clients_close()
 
 
 @pytest.fixture

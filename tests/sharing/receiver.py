@@ -4,8 +4,10 @@ It records every request (headers and body) and answers from a programmable queu
 the default status once the queue is empty. ``delay`` makes it slow (it sleeps before answering).
 """
 
+import contextlib
 import datetime as dt
 import json
+import socket
 import sys
 import threading
 import time
@@ -24,6 +26,7 @@ class Received:
     body: bytes
     status: int  # what it was answered
     at: dt.datetime  # when it arrived
+    peer: str = ""  # the sender's address and port: one per connection
 
     @property
     def json(self) -> Any:
@@ -39,6 +42,9 @@ class Receiver:
     url: str = ""
     default: int = 200
     delay: float = 0.0
+    body: bytes = b""  # the body of every answer
+    drop_reused: bool = False  # take the second and later requests of a connection, close it unanswered
+    drop_all: bool = False  # take every request and close its connection unanswered
     requests: list[Received] = field(default_factory=list)
     answered: set[int] = field(default_factory=set)  # indexes into ``requests``
     _answers: deque[tuple[int, dict[str, str]]] = field(default_factory=deque)
@@ -76,19 +82,30 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        served = 0  # requests of this connection so far
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            headers_in = {k.lower(): v for k, v in self.headers.items()}
+            peer = f"{self.client_address[0]}:{self.client_address[1]}"
+            self.served += 1
+            if receiver.drop_all or (receiver.drop_reused and self.served > 1):
+                receiver.record(Received(self.path, headers_in, body, 0, dt.datetime.now(dt.UTC), peer))
+                self.close_connection = True
+                return
             status, headers = receiver.next_answer()
             # Recorded on arrival: a request counts as received even if the sender dies before the answer.
-            headers_in = {k.lower(): v for k, v in self.headers.items()}
-            index = receiver.record(Received(self.path, headers_in, body, status, dt.datetime.now(dt.UTC)))
+            index = receiver.record(
+                Received(self.path, headers_in, body, status, dt.datetime.now(dt.UTC), peer)
+            )
             if receiver.delay:
                 time.sleep(receiver.delay)
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("content-length", "0")
+            self.send_header("content-length", str(len(receiver.body)))
             self.end_headers()
+            self.wfile.write(receiver.body)
             self.wfile.flush()
             receiver.done(index)
 
@@ -100,6 +117,23 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # the listen backlog: 5 by default, which a receiver under a burst overflows
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections: set[socket.socket] = set()
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        self.connections.add(connection)
+        return connection, address
+
+    def close_connections(self) -> None:
+        """Close the kept-alive connections too: a sender's pooled connection must not reach this receiver's
+        handler after it stopped (nor a later receiver given the same port)."""
+        for connection in self.connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):  # a sender killed mid-answer is expected
@@ -118,4 +152,5 @@ def receiver(default: int = 200, delay: float = 0.0) -> Iterator[Receiver]:
         yield state
     finally:
         server.shutdown()
+        server.close_connections()
         server.server_close()

@@ -312,6 +312,23 @@ def test_a_dead_letter_after_the_schedule_and_its_replay_by_an_administrator(
     assert len(hooks.received()) == len(SCHEDULE) + 2
 
 
+def test_a_queued_delivery_waiting_in_a_backlog_is_not_queued_again(
+    routing: Any, api_client: Any, reporter: Any, hooks: Receiver, settings: Any
+) -> None:
+    """A delivery's task may wait in the queue far longer than a send's claim: the due-scan leaves it to that
+    task for the queued lease, and queues it again only when the task must have been lost."""
+    settings.GRIDAPI_WEBHOOK_CLAIM_SECONDS, settings.GRIDAPI_WEBHOOK_QUEUED_SECONDS = 5, 300
+    event = reported(api_client, reporter)
+    endpoint_create(department=event.department, url=hooks.url)
+    webhooks_fanout()
+    delivery = WebhookDelivery.objects.get()
+    now = timezone.now()
+    for waited in (6, 60, 290):  # a backlog of minutes: each scan leaves it alone
+        assert deliveries_due(limit=10, now=now + dt.timedelta(seconds=waited)) == []
+    assert deliveries_due(limit=10, now=now + dt.timedelta(seconds=301)) == [delivery.pk]
+    assert deliveries_due(limit=10, now=now + dt.timedelta(seconds=400)) == []  # queued again: a new lease
+
+
 def test_a_delivery_left_by_a_dead_worker_is_sent_again_once_its_claim_runs_out(
     routing: Any, api_client: Any, reporter: Any, hooks: Receiver
 ) -> None:

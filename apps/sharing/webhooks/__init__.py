@@ -14,12 +14,12 @@ elsewhere by then): only http(s) to public addresses, and the connection goes to
 """
 
 from .alerts import ALERT_EVENT_TYPES, alerts_fanout
+from .attempts import deliveries_attempt, delivery_attempt
 from .delivery import (
     JITTER,
     SCHEDULE,
     deliveries_due,
     deliveries_resend_due,
-    delivery_attempt,
     delivery_replay,
     retry_delay,
 )
@@ -35,7 +35,7 @@ from .messages import delivery_body, webhook_id, webhook_signature
 
 __all__ = [
     "ALERT_EVENT_TYPES", "JITTER", "SCHEDULE", "SECRET_PREFIX", "WEBHOOK_DELIVERIES", "AddressRefusedError",
-    "alerts_fanout", "change_event_type", "deliveries_due", "deliveries_resend_due", "delivery_attempt",
+    "alerts_fanout", "change_event_type", "deliveries_attempt", "deliveries_due", "deliveries_resend_due", "delivery_attempt",
     "delivery_body", "delivery_replay", "endpoint_create", "endpoint_disable", "notices_fanout", "retry_delay",
     "subscription_fanout", "url_problem", "webhook_id", "webhook_signature", "webhooks_fanout",
 ]  # fmt: skip

@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +20,8 @@ from ..models import WebhookDelivery
 from .endpoints import SECRET_PREFIX
 
 logger = logging.getLogger(__name__)
+
+RUN = 50  # deliveries of one endpoint per delivery task at most
 
 
 def webhook_id(delivery: WebhookDelivery) -> str:
@@ -51,20 +54,36 @@ def _json(value: Any) -> Any:
 
 
 def _claim_lease() -> dt.timedelta:
+    """How long a worker sending a delivery holds it."""
     return dt.timedelta(seconds=settings.GRIDAPI_WEBHOOK_CLAIM_SECONDS)
 
 
-def _enqueue_after_commit(ids: Iterable[uuid.UUID]) -> None:
-    from ..tasks import deliver_webhook  # the tasks module imports this one
+def _queued_lease() -> dt.timedelta:
+    """How long a queued delivery is left to its task (acknowledged late, so a worker's death hands it on)."""
+    return dt.timedelta(seconds=settings.GRIDAPI_WEBHOOK_QUEUED_SECONDS)
 
-    pending = [str(pk) for pk in ids]
+
+def delivery_runs(deliveries: Iterable[tuple[uuid.UUID, uuid.UUID]]) -> list[list[str]]:
+    """(delivery id, endpoint id) pairs as the runs a task each sends: up to ``RUN`` deliveries of one endpoint,
+    in the order given."""
+    by_endpoint: defaultdict[uuid.UUID, list[str]] = defaultdict(list)
+    for delivery_id, endpoint_id in deliveries:
+        by_endpoint[endpoint_id].append(str(delivery_id))
+    return [ids[n : n + RUN] for ids in by_endpoint.values() for n in range(0, len(ids), RUN)]
+
+
+def _enqueue_after_commit(deliveries: Iterable[tuple[uuid.UUID, uuid.UUID]]) -> None:
+    """Queue (delivery id, endpoint id) pairs in runs (``delivery_runs``) once the transaction commits."""
+    from ..tasks import deliver_webhooks  # the tasks module imports this one
+
+    runs = delivery_runs(deliveries)
 
     def send() -> None:
-        for pk in pending:
-            deliver_webhook.delay(pk)
+        for run in runs:
+            deliver_webhooks.delay(run)
 
     # robust: the rows are committed whatever happens here; if the broker is away the due-scan sends them.
-    if pending:
+    if runs:
         transaction.on_commit(send, robust=True)
 
 
@@ -72,7 +91,7 @@ def _new_deliveries(rows: list[WebhookDelivery]) -> int:
     now = timezone.now()
     for row in rows:
         # Queued right after commit: the due-scan leaves the row alone for a lease unless that enqueue is lost
-        row.next_attempt_at, row.claimed_until = now, now + _claim_lease()
+        row.next_attempt_at, row.claimed_until = now, now + _queued_lease()
     WebhookDelivery.objects.bulk_create(rows)
-    _enqueue_after_commit(row.pk for row in rows)
+    _enqueue_after_commit((row.pk, row.endpoint_id) for row in rows)
     return len(rows)
