@@ -12,10 +12,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from apps.territory.models import PATH_SEPARATOR, Level
+from apps.core.bulk import bound_cursor
+from apps.core.rows import Columns
+from apps.departments.models import Department
+from apps.territory.models import PATH_SEPARATOR, Level, TerritoryNode
 
 from .models import LEVELS, EventCategory, RoutingRule
 
@@ -95,6 +97,21 @@ def _path_codes(path: str) -> list[str]:
     return [code for code in path.split(PATH_SEPARATOR) if code]
 
 
+_RULE, _DEPARTMENT = Columns(RoutingRule, "r"), Columns(Department, "d")
+_NODE = Columns(TerritoryNode, "n", defer={"boundary"})  # only the node's path and code are read
+
+
+def _rules_sql() -> str:
+    """The rules of a level for a category or its family at any node of a path, with department and node."""
+    return f"""
+        SELECT {_RULE.sql}, {_DEPARTMENT.sql}, {_NODE.sql}
+          FROM events_routingrule r
+          JOIN departments_department d ON d.id = r.department_id
+          JOIN territory_territorynode n ON n.id = r.node_id
+         WHERE r.level = %s AND n.code = ANY(%s) AND (r.category_id = %s OR r.family_id = %s)
+    """  # noqa: S608 - the columns are the models'
+
+
 def route_by_rules(*, category: EventCategory, level: str, grid_path: str) -> Route:
     """The most specific rule of ``level`` for ``category`` covering the grid at ``grid_path``.
 
@@ -102,12 +119,15 @@ def route_by_rules(*, category: EventCategory, level: str, grid_path: str) -> Ro
     rules of the same kind at the same node and level, so there is never a tie.
     """
     codes = _path_codes(grid_path)
-    rules = list(
-        RoutingRule.objects.filter(level=level, node__code__in=codes)
-        .filter(Q(category_id=category.code) | Q(family_id=category.family_id))
-        .select_related("department", "node")
-        .defer("node__boundary")  # only the node's path and code are read
-    )
+    with bound_cursor() as cursor:
+        cursor.execute(_rules_sql(), [level, codes, category.code, category.family_id])
+        rows = cursor.fetchall()
+    rules = []
+    for row in rows:
+        rule, end = _RULE.take(row)
+        rule.department, end = _DEPARTMENT.take(row, end)
+        rule.node, _end = _NODE.take(row, end)
+        rules.append(rule)
     if not rules:
         return Route(
             level=level,

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import h3
-from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone
@@ -14,11 +13,12 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from apps.attachments.selectors import check_referable
-from apps.core.bulk import insert_together
+from apps.core.bulk import bound_cursor, insert_together
 from apps.core.geo.crs import metres_to_degrees
 from apps.core.ids import uuid7
 from apps.core.locks import advisory_xact_lock
 from apps.core.permissions import role_of
+from apps.core.rows import Columns
 from apps.journal.models import Change
 
 from ..calendar import WorkCalendar
@@ -101,24 +101,36 @@ def _duplicate_locks(*, family: str, lon: float, lat: float, radius_m: int) -> l
     return [(f"event-dup:{family}", c) for c in h3.grid_disk(cell, 1)]
 
 
+_EVENT = Columns(Event, "e")
+
+
+def _duplicate_sql() -> str:
+    """The nearest open event of a family reported within the window, within reach of a point (the GiST index
+    on the location finds the candidates), nearest first, then the oldest; and its distance in metres."""
+    return f"""
+        SELECT {_EVENT.sql}, ST_DistanceSphere(e.location, here.point) AS distance
+          FROM events_event e
+          JOIN events_eventcategory c ON c.code = e.category_id
+         CROSS JOIN (SELECT ST_SetSRID(ST_MakePoint(%s, %s), 4326) AS point) here
+         WHERE c.family_id = %s AND ST_DWithin(e.location, here.point, %s)
+           AND e.reported_at >= %s AND e.status = ANY(%s)
+         ORDER BY distance, e.reported_at
+         LIMIT 1
+    """  # noqa: S608 - the columns are the model's
+
+
 def _open_duplicate(report: ReportInput, now: dt.datetime) -> tuple[Event, float] | None:
     category = report.category
-    lat = report.location.y
+    lon, lat = report.location.x, report.location.y
     dlon, _dlat = metres_to_degrees(category.duplicate_radius_m * 1.2, lat)
-    candidate = (
-        Event.objects.filter(
-            status__in=OPEN_STATUSES,
-            category__family_id=category.family_id,
-            reported_at__gte=now - dt.timedelta(hours=category.duplicate_window_hours),
-            location__dwithin=(report.location, dlon),
-        )
-        .annotate(distance=Distance("location", report.location))
-        .order_by("distance", "reported_at")
-        .first()
-    )
-    if candidate is None:
+    since = now - dt.timedelta(hours=category.duplicate_window_hours)
+    with bound_cursor() as cursor:
+        cursor.execute(_duplicate_sql(), [lon, lat, category.family_id, dlon, since, list(OPEN_STATUSES)])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    distance = candidate.distance.m
+    candidate, end = _EVENT.take(row)
+    distance = float(row[end])
     if distance > category.duplicate_radius_m:
         return None
     return candidate, distance
