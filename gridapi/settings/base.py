@@ -153,7 +153,7 @@ GRIDAPI_CACHE_TIMEOUT_SECONDS = env.float("GRIDAPI_CACHE_TIMEOUT_SECONDS", defau
 if _cache_url.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "apps.core.cache.RedisCache",  # Django's, keeping its client (see the module)
             "LOCATION": _cache_url,
             "OPTIONS": {
                 "socket_connect_timeout": GRIDAPI_CACHE_TIMEOUT_SECONDS,

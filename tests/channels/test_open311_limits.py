@@ -71,7 +71,7 @@ def test_a_wrong_key_spends_the_anonymous_budget(open311: Any) -> None:
 def test_open311_works_without_a_cache(
     open311: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    dead = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    dead = {"default": {"BACKEND": "apps.core.cache.RedisCache",
                         "LOCATION": f"unix://{tmp_path / 'no-redis.sock'}"}}  # fmt: skip
     with override_settings(CACHES=dead), _with_rates(anon="1/min", session="1/min"):
         assert [post(Client(), open311[1]).status_code for _ in range(2)] == [201, 201]

@@ -55,7 +55,7 @@ def _cache_at(sock: str) -> Any:
     return override_settings(
         CACHES={
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "apps.core.cache.RedisCache",
                 "LOCATION": f"unix://{sock}",
                 "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
             }
