@@ -26,6 +26,16 @@ from django.db.models.expressions import DatabaseDefault
 from django.db.models.fields import NOT_PROVIDED
 
 
+class _BoundCursor(psycopg.Cursor[Any]):
+    """psycopg's cursor, remembering the statement it ran also when that statement was prepared: Django's query
+    log (``CaptureQueriesContext``, ``django.db.backends`` debug logging) reads it from there, and psycopg
+    records it only for statements it sends unprepared (see ``DATABASE_PREPARE_THRESHOLD``)."""
+
+    def _send_query_prepared(self, name: bytes, pgq: Any, *, binary: bool | None = None) -> None:
+        self._query = pgq
+        super()._send_query_prepared(name, pgq, binary=binary)
+
+
 @contextmanager
 def bound_cursor() -> Iterator[Any]:
     """A cursor of the current connection (and transaction) that binds parameters on the server.
@@ -35,7 +45,7 @@ def bound_cursor() -> Iterator[Any]:
     so query logging, counting and execute wrappers see these statements.
     """
     connection.ensure_connection()
-    raw = psycopg.Cursor(connection.connection)
+    raw = _BoundCursor(connection.connection)
     cursor = connection._prepare_cursor(raw)  # type: ignore[attr-defined]  # the wrapping connection.cursor() applies
     try:
         yield cursor

@@ -100,6 +100,12 @@ DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST") or "")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = "gridapi"
+# Statements bound on the server (``apps.core.bulk.bound_cursor``: the token look-up, a report's reads and
+# writes, a push's batches) are prepared once a connection has run them this many times, so PostgreSQL stops
+# parsing and planning them again. Django turns this off for connection poolers; behind a PgBouncer in
+# transaction mode older than 1.21 (no ``max_prepared_statements``) set it to 0 (off).
+_prepare_threshold = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
+DATABASES["default"]["OPTIONS"]["prepare_threshold"] = _prepare_threshold or None
 # A database that does not answer a new connection within this many seconds is down for this request (503).
 DATABASES["default"]["OPTIONS"].setdefault(
     "connect_timeout", env.int("GRIDAPI_DB_CONNECT_TIMEOUT_SECONDS", default=3)

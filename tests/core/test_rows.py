@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.authentication import api_key_by_hash, device_token_by_hash
 from apps.accounts.models import ApiKey, DeviceToken, User, hash_secret
@@ -108,3 +109,27 @@ def test_model_to_dict_of_a_made_user_is_the_orms(worker_of: Callable[..., User]
     worker = worker_of("HC-XY-XA-01")
     made = _one(Columns(User, "u"), "accounts_user", "u.id = %s", [worker.pk])
     assert model_to_dict(made) == model_to_dict(User.objects.get(pk=worker.pk))
+
+
+def test_hot_statements_are_prepared_after_five_runs(worker_of: Callable[..., User]) -> None:
+    """``DATABASE_PREPARE_THRESHOLD`` (5 by default): the token look-up is parsed and planned once per
+    connection, not once per request."""
+    worker = worker_of("HC-XY-XA-01")
+    secret = device_token_issue(username=worker.username, password=TEST_PASSWORD, device_id="p").secret
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                           ["%FROM accounts_devicetoken t%"])  # fmt: skip
+            return int(cursor.fetchone()[0])
+
+    assert connection.connection.prepare_threshold == 5
+    before = prepared()
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(6):
+            assert device_token_by_hash(hash_secret(secret)) is not None
+    assert prepared() == before + 1
+    # Django's query log still names each statement, prepared or not.
+    assert [q["sql"].split(" FROM ")[1].split()[:2] for q in queries.captured_queries] == [
+        ["accounts_devicetoken", "t"]
+    ] * 6

@@ -211,13 +211,17 @@ def priority_of(report_count: int) -> int:
     return next((p for threshold, p in PRIORITY_STEPS if report_count >= threshold), Priority.NORMAL)
 
 
-# One more report: counted, versioned, prioritised, and the whole row read back (as ``refresh_from_db`` would).
-_ATTACH_SQL = """
-UPDATE events_event
-   SET report_count = report_count + 1, version = version + 1, updated_at = %s, priority = GREATEST(priority, %s)
- WHERE id = %s
-RETURNING *
-"""
+def _attach_sql() -> str:
+    """One more report: counted, versioned, prioritised, and the whole row read back (as ``refresh_from_db``
+    would). The columns are named, not ``*``: a prepared statement whose row type changes under it (a column
+    added by a migration while this process runs) fails."""
+    return f"""
+        UPDATE events_event e
+           SET report_count = report_count + 1, version = version + 1, updated_at = %s,
+               priority = GREATEST(priority, %s)
+         WHERE e.id = %s
+        RETURNING {_EVENT.sql}
+    """  # noqa: S608 - the columns are the model's
 
 
 def _attach(*, report: ReportInput, reporter: Any, actor: Actor, event: Event, distance: float,
@@ -225,7 +229,9 @@ def _attach(*, report: ReportInput, reporter: Any, actor: Actor, event: Event, d
     row = _report_row(report, event=event, reporter=reporter, submitted_id=submitted_id, now=now, original=False,
                       distance=distance)  # fmt: skip
     priority = priority_of(event.report_count + 1)
-    [event] = Event.objects.raw(_ATTACH_SQL, [now, priority, event.pk])
+    with bound_cursor() as cursor:
+        cursor.execute(_attach_sql(), [now, priority, event.pk])
+        event, _end = _EVENT.take(cursor.fetchone())
     row.event = event
     entry = timeline_entry(
         event=event, action="report_attached", actor=actor, from_status=event.status, to_status=event.status,
