@@ -11,13 +11,13 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.ids import uuid7
 from apps.core.pagination import CursorPagination, GeoJsonCursorPagination
 from apps.core.permissions import HasRole, IsAdminOrDispatcher
+from apps.core.renderers import JSONRenderer
 from apps.core.visibility import visible, visible_get_or_404
 from apps.journal.models import AccessChannel
 

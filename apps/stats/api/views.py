@@ -5,12 +5,12 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.permissions import HasRole
+from apps.core.renderers import JSONRenderer
 
 from ..exports import Sheets, indicator_sheets, registry_sheets
 from ..registry import registry_table
