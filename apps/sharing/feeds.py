@@ -121,7 +121,7 @@ def feed_page(*, subscription: Subscription, token: str | None, limit: int, chan
         types=list(subscription.record_types), scope_version=subscription.version,
     )  # fmt: skip
     catalogue = Catalogue.load()
-    granted = set(subscription.fields)
+    granted = frozenset(subscription.fields)
     changes, log = [], []
     for change in _row_filter(subscription, page["changes"]):
         projected, revealed = project(change, granted=granted, catalogue=catalogue)
@@ -160,7 +160,9 @@ def subscription_record(
     filtered = _row_filter(subscription, [change])
     if not filtered or filtered[0].get("deleted"):
         return None
-    projected, revealed = project(filtered[0], granted=set(subscription.fields), catalogue=Catalogue.load())
+    projected, revealed = project(
+        filtered[0], granted=frozenset(subscription.fields), catalogue=Catalogue.load()
+    )
     if revealed:
         access_log([_logged(subscription, change, revealed, AccessChannel.REST)])
     return projected

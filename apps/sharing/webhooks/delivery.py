@@ -106,7 +106,9 @@ def _dead(delivery: WebhookDelivery, *, error: str, status: int | None = None) -
 def _to_current_grant(delivery: WebhookDelivery, subscription: Subscription, catalogue: Catalogue) -> None:
     """Cut a waiting delivery's record to what the subscription grants now: a grant narrowed since the fan-out
     (a field withdrawn) is not sent on a retry. The cut payload is kept, so later attempts send the same bytes."""
-    payload, _revealed = project(delivery.payload, granted=set(subscription.fields), catalogue=catalogue)
+    payload, _revealed = project(
+        delivery.payload, granted=frozenset(subscription.fields), catalogue=catalogue
+    )
     if payload != delivery.payload:
         delivery.payload = payload
         delivery.save(update_fields=["payload"])
