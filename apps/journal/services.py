@@ -103,17 +103,25 @@ def access_log(entries: Iterable[AccessRecord]) -> None:
 
 
 def access_log_reads(
-    *, channel: str, reads: Mapping[tuple[str, tuple[str, ...]], list[str]], user: Any = None
+    *,
+    channel: str,
+    reads: Mapping[tuple[str, tuple[str, ...]], list[str]],
+    user: Any = None,
+    department_id: Any = None,
+    subscription_id: Any = None,
+    purpose: str = "",
 ) -> None:
-    """Write the access log of one read by ``user`` already grouped: (record type, fields revealed) → record ids.
+    """Write the access log of one read already grouped: (record type, fields revealed) → record ids (text).
 
-    For pages of a thousand records: no per-record object on the way (see ``access_log``).
+    The reader is ``user`` (a device's pull) or a department through ``subscription_id`` for ``purpose`` (a
+    feed). For pages of a thousand records: no per-record object on the way (see ``access_log``).
     """
     user_pk = getattr(user, "pk", None)
     user_id = user_pk if isinstance(user_pk, uuid.UUID) else None
-    department_id = getattr(user, "department_id", None)
+    department = department_id or getattr(user, "department_id", None)
     _insert_access_rows([
-        (user_id, department_id, None, "", channel, record_type, tuple(sorted(fields)), record_ids)
+        (user_id, department, subscription_id, purpose[:300], channel, record_type, tuple(sorted(fields)),
+         record_ids)
         for (record_type, fields), record_ids in reads.items()
     ])  # fmt: skip
 
