@@ -10,7 +10,8 @@ fix before it (so M = epoch seconds strictly increases: ``ST_IsValidTrajectory``
   time, time inside the assigned grids (both ends inside), buildings within 30 m of the track, check-ins.
 - flags: a step faster than 120 km/h (``jump``), time going backwards among accurate fixes, any fix the
   device marked ``mock``, more than half of the used fixes outside the grids, a track of ten fixes or more
-  that stays within a circle of 25 m (``never_moves``). Steps that jump or touch a mock fix are flagged time;
+  that stays within a circle of 25 m (``never_moves``; the smallest circle around the fixes is the one around
+  their convex hull, a few dozen vertices: GEOS took 0.4 s for it on the 5,760 fixes of a walk, 2 ms on the hull). Steps that jump or touch a mock fix are flagged time;
   effective time is moving time inside the grids outside flagged steps.
 
 An 8-hour track (5,760 fixes) is derived in tens of milliseconds, all on the database side.
@@ -52,11 +53,15 @@ WITH area AS (
     SELECT t, inside, mock, g, lag(g) OVER w AS pg, lag(t) OVER w AS pt, lag(inside) OVER w AS pinside,
            lag(mock) OVER w AS pmock
     FROM kept WINDOW w AS (ORDER BY seq)
-), segments AS (
-    SELECT d, dt, inside, mock, d / dt > %(jump)s AS jump, d / dt >= %(moving)s AS moving
-    FROM (SELECT ST_Distance(g::geography, pg::geography) AS d, extract(epoch FROM t - pt)::float8 AS dt,
-                 inside AND pinside AS inside, mock OR pmock AS mock
-          FROM steps WHERE pg IS NOT NULL) s
+), measured AS MATERIALIZED (
+    -- Materialised: each step's distance on the spheroid is computed once. Inlined, the planner copied the
+    -- expression into every use of ``d`` below (the sum, the jump and moving tests of each filter): eight
+    -- distances per step, 0.1 s of an 8-hour track's derivation.
+    SELECT ST_Distance(g::geography, pg::geography) AS d, extract(epoch FROM t - pt)::float8 AS dt,
+           inside AND pinside AS inside, mock OR pmock AS mock
+    FROM steps WHERE pg IS NOT NULL
+), segments AS MATERIALIZED (
+    SELECT d, dt, inside, mock, d / dt > %(jump)s AS jump, d / dt >= %(moving)s AS moving FROM measured
 ), figures AS (
     SELECT coalesce(sum(d), 0) AS distance_m,
            coalesce(sum(dt) FILTER (WHERE moving AND NOT jump), 0) AS moving_s,
@@ -99,7 +104,8 @@ UPDATE operations_patrol SET
         CASE WHEN EXISTS (SELECT 1 FROM operations_patrolfix WHERE patrol_id = %(id)s AND mock) THEN 'mock' END,
         CASE WHEN (SELECT g FROM area) IS NOT NULL AND s.used > 0 AND s.outside * 2 > s.used THEN 'outside' END,
         CASE WHEN s.used >= %(still_fixes)s
-             AND (ST_MinimumBoundingRadius(ST_Force2D(s.utm))).radius < %(still_radius)s THEN 'never_moves' END
+             AND (ST_MinimumBoundingRadius(ST_ConvexHull(ST_Force2D(s.utm)))).radius < %(still_radius)s
+             THEN 'never_moves' END
     ]::varchar[], NULL),
     derived_version = operations_patrol.version, derived_at = %(now)s
 FROM figures f, simplified s, passed, counted
@@ -120,18 +126,27 @@ def patrol_derive_now(*, patrol_id: uuid.UUID) -> None:
         cursor.execute(DERIVE_SQL, params)
 
 
+class PatrolBusyError(Exception):
+    """A chunk of the patrol is being written right now: derive it again once that chunk has committed."""
+
+
 @transaction.atomic
 def patrol_derive(*, patrol_id: uuid.UUID) -> bool:
     """Bring a running patrol's derived track up to date with the chunks received (a new version, journalled
-    so pulls carry it). Does nothing when it is up to date, or when a chunk is being written right now: that
-    chunk asks for its own derivation after it commits. Returns whether it derived."""
+    so pulls carry it). Does nothing when it is up to date; raises ``PatrolBusyError`` (the task retries) when a chunk
+    is being written right now: chunks arriving while a derivation is pending do not ask for another, so this
+    one must not give up. Returns whether it derived."""
     patrol = (
         Patrol.objects.select_for_update(skip_locked=True)
         .only("id", "version", "derived_version")
         .filter(pk=patrol_id)
         .first()
     )
-    if patrol is None or patrol.derived_version >= patrol.version:
+    if patrol is None:
+        if Patrol.objects.filter(pk=patrol_id).exists():
+            raise PatrolBusyError(str(patrol_id))
+        return False
+    if patrol.derived_version >= patrol.version:
         return False
     version = patrol.version + 1
     Patrol.objects.filter(pk=patrol_id).update(version=version)
