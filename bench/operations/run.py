@@ -150,9 +150,8 @@ def main() -> None:
                             "points": track(grid.boundary.extent, n_fixes, args.interval, rng)})  # fmt: skip
     total = args.workers * n_fixes
     results: dict[str, Any] = {"config": vars(args), "fixes": total, "fixes_per_patrol": n_fixes}
-    results["ceiling_fixes_per_s"] = round(
-        ceiling([(p["id"], p["points"]) for p in patrols], 1 if args.full else 3)
-    )
+    # Best of three at every scale: one COPY of the 5.76 M fixes varied from 121,000 to 214,000 fixes/s between runs.
+    results["ceiling_fixes_per_s"] = round(ceiling([(p["id"], p["points"]) for p in patrols], 3))
     print("ceiling", results["ceiling_fixes_per_s"], flush=True)
 
     # Request bodies made before the clock starts: the client stands in for devices, it must not be the bottleneck.
