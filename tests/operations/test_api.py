@@ -145,6 +145,24 @@ def test_a_visit_of_a_person_with_special_tags_is_access_logged_when_read(
     assert AccessLogEntry.objects.filter(user_id=reader.pk).count() == 4
 
 
+def test_a_visit_sent_again_with_changes_answers_200_with_its_new_version(
+    api_client: Any, worker: Any, person_in: Any
+) -> None:
+    client = api_client(worker)
+    body = {"id": str(uuid.uuid4()), "kind": "care", "person_ids": [str(person_in().pk)],
+            "started_at": START.isoformat(), "outcome": "done"}  # fmt: skip
+    first = client.post("/api/v1/visits/", body, format="json")
+    assert (first.status_code, first.json()["version"]) == (201, 1)
+    again = client.post("/api/v1/visits/", body, format="json")
+    assert (again.status_code, again.json()["id"], again.json()["version"]) == (
+        201,
+        body["id"],
+        1,
+    )  # a replay
+    changed = client.post("/api/v1/visits/", {**body, "notes": "门已修好"}, format="json")
+    assert (changed.status_code, changed.json()["version"]) == (200, 2)
+
+
 def test_a_visit_naming_a_record_the_worker_cannot_see_is_refused(
     api_client: Any, worker: Any, person_in: Any
 ) -> None:

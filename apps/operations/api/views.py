@@ -259,8 +259,12 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         services.visits_access_log(user=request.user, visits=[visit], channel=AccessChannel.REST)
         return Response(VisitSerializer(visit).data, headers={"ETag": f'"{visit.version}"'})
 
-    @extend_schema(request=VisitCreateInputSerializer, responses={201: AppliedSerializer})
+    @extend_schema(
+        request=VisitCreateInputSerializer, responses={201: AppliedSerializer, 200: AppliedSerializer}
+    )
     def create(self, request: Request) -> Response:
+        """Record a visit (201, version 1; the same visit sent again is answered the same); a visit sent again
+        with changes is updated and answered 200 with its new version."""
         body = request.data if isinstance(request.data, dict) else {}
         outcome = services.visit_apply(principal=request.user, record_id=body.get("id") or uuid7(), op="create",
                                        data=_without(body, "id"))  # fmt: skip
