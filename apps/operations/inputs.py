@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.geo.crs import Crs, to_wgs84
+from apps.registry.inputs import check_observed_at
 
 from .models import (
     PROVIDER_CODES,
@@ -115,6 +116,9 @@ def clean_columns(points: list[Any]) -> Fixes | None:
         return None
     if any(instant.tzinfo is None for instant in instants):
         return None
+    # Within the bounds of any observation (a fix in year 1 or 9999 is stored, then cannot be read back).
+    if check_observed_at(min(instants)) or check_observed_at(max(instants)):
+        return None
     if not (_numbers_within(lon, -180, 180) and _numbers_within(lat, -90, 90)):
         return None
     accuracy = [point.get("accuracy_m") for point in points]
@@ -210,8 +214,11 @@ class FixesField(serializers.Field):
             problem["seq"] = [_("This seq appears twice in the chunk.")]
         else:
             seen.add(seq)
-        if _instant(point.get("t")) is None:
+        instant = _instant(point.get("t"))
+        if instant is None:
             problem["t"] = [_("An ISO 8601 time with its offset.")]
+        elif implausible := check_observed_at(instant):
+            problem["t"] = [implausible]
         lon, lat = point.get("lon"), point.get("lat")
         if not (
             _number(lon) and _number(lat) and -180 <= float(lon or 0) <= 180 and -90 <= float(lat or 0) <= 90

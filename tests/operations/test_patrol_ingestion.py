@@ -139,3 +139,17 @@ def test_a_point_field_of_the_wrong_type_is_a_field_error(worker: Any, name: str
     outcome = send(worker, uuid.uuid4(), points, op="create")
     assert outcome.status == "rejected"
     assert "1" in outcome.errors["data"]["points"]
+
+
+@pytest.mark.parametrize(
+    "t", ["0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-14:00", "1990-01-01T00:00:00+08:00"]
+)
+def test_a_fix_at_an_implausible_time_is_a_field_error_and_nothing_is_stored(worker: Any, t: str) -> None:
+    patrol_id = uuid.uuid4()
+    points = walk(3)
+    points[1]["t"] = t
+    outcome = send(worker, patrol_id, points, op="create")
+    assert outcome.status == "rejected"
+    assert set(outcome.errors["data"]["points"]) == {"1"}
+    assert "t" in outcome.errors["data"]["points"]["1"]
+    assert not PatrolFix.objects.filter(patrol_id=patrol_id).exists()
