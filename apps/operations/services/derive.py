@@ -6,13 +6,15 @@ fix before it (so M = epoch seconds strictly increases: ``ST_IsValidTrajectory``
 - ``track``: the used fixes as a LineStringM, simplified by Douglas–Peucker (``ST_Simplify``, which keeps M)
   in the fixes' UTM zone with a tolerance of ``TRACK_MAX_DEVIATION_M``: no used fix lies farther than 5 m
   from the simplified line. ``path`` is the same line in 2D for maps.
-- figures between consecutive used fixes: distance on the spheroid (geography), moving (≥ 0.3 m/s) and idle
-  time, time inside the assigned grids (both ends inside), buildings within 30 m of the track, check-ins.
+- figures: distance on the spheroid (the geodesic length of the line through the used fixes); between
+  consecutive used fixes, moving (≥ 0.3 m/s) and idle time, time inside the assigned grids (both ends
+  inside); buildings within 30 m of the track, check-ins.
 - flags: a step faster than 120 km/h (``jump``), time going backwards among accurate fixes, any fix the
   device marked ``mock``, more than half of the used fixes outside the grids, a track of ten fixes or more
   that stays within a circle of 25 m (``never_moves``; the smallest circle around the fixes is the one around
-  their convex hull, a few dozen vertices: GEOS took 0.4 s for it on the 5,760 fixes of a walk, 2 ms on the hull). Steps that jump or touch a mock fix are flagged time;
-  effective time is moving time inside the grids outside flagged steps.
+  their convex hull, a few dozen vertices: GEOS took 0.4 s on the 5,760 fixes of a walk, 2 ms on the hull).
+  Steps that jump or touch a mock fix are flagged time; effective time is moving time inside the grids
+  outside flagged steps.
 
 An 8-hour track (5,760 fixes) is derived in tens of milliseconds, all on the database side.
 """
@@ -137,9 +139,9 @@ class PatrolBusyError(Exception):
 @transaction.atomic
 def patrol_derive(*, patrol_id: uuid.UUID) -> bool:
     """Bring a running patrol's derived track up to date with the chunks received (a new version, journalled
-    so pulls carry it). Does nothing when it is up to date; raises ``PatrolBusyError`` (the task retries) when a chunk
-    is being written right now: chunks arriving while a derivation is pending do not ask for another, so this
-    one must not give up. Returns whether it derived."""
+    so pulls carry it). Does nothing when it is up to date; raises ``PatrolBusyError`` (the task retries) when
+    a chunk is being written right now: chunks arriving while a derivation is pending do not ask for another, so
+    this one must not give up. Returns whether it derived."""
     patrol = (
         Patrol.objects.select_for_update(skip_locked=True)
         .only("id", "version", "derived_version")
