@@ -44,13 +44,28 @@ def journal_record(
     previous_grid_id: uuid.UUID | None = None, fields: Iterable[str] = (), merged_into: uuid.UUID | None = None,
     actor: Any = None,
 ) -> JournalEntry:  # fmt: skip
-    """Append one entry. Call it inside the transaction that makes the change, so both commit or neither."""
+    """Append one entry. Call it inside the transaction that makes the change, so both commit or neither.
+
+    One prepared statement (every write of gridapi journals: the model's ``save()`` built the same INSERT in
+    Python each time, a fifth of a patrol chunk's own work); the database fills ``txid`` and ``at``.
+    """
     row = journal_entry(
         record_type=record_type, record_id=record_id, change=change, version=version, grid_id=grid_id,
         previous_grid_id=previous_grid_id, fields=fields, merged_into=merged_into, actor=actor,
     )  # fmt: skip
-    row.save(force_insert=True)
+    with bound_cursor() as cursor:
+        cursor.execute(_INSERT_ONE, [row.record_type, row.record_id, row.version, row.change, row.grid_id,
+                                     row.previous_grid_id, row.fields, row.merged_into, row.actor_id])  # fmt: skip
+        row.id, row.txid, row.at = cursor.fetchone()
+    row._state.adding, row._state.db = False, connection.alias
     return row
+
+
+_INSERT_ONE = (
+    f"INSERT INTO {JournalEntry._meta.db_table} (record_type, record_id, version, change, grid_id, "  # noqa: S608 - the model's table
+    "previous_grid_id, fields, merged_into, actor_id) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s::varchar[], %s, %s) RETURNING id, txid, at"
+)
 
 
 @dataclass(frozen=True, slots=True)
