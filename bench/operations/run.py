@@ -8,7 +8,8 @@ patrol of ``--hours`` at one fix per ``--interval`` seconds (a walk inside their
 COPY of exactly those fixes into a scratch table ``LIKE operations_patrolfix INCLUDING ALL``: same columns, same
 primary-key index); serve gridapi with gunicorn and push every patrol in chunks of ``--chunk`` fixes over HTTP
 (``POST /api/v1/patrols/`` with the first chunk, ``POST /api/v1/patrols/<id>/chunks/`` for the rest, the last
-one ending the patrol, which derives its track in that request), ``--clients`` patrols at a time; then
+one ending the patrol, which derives its track in that request), ``--clients`` patrols at a time, with the
+CPU each part used per chunk (gunicorn, PostgreSQL, this client); then
 read the storage per fix and the p95 of a patrol's detail and of its GPX. Results go to
 ``bench/results/operations.json``.
 """
@@ -25,13 +26,13 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from bench.database import point_url, recreate  # noqa: E402
-from bench.server import peak_rss_mb, wait_healthy  # noqa: E402
+from bench.common import CpuMeter, peak_rss_mb, point_url, recreate, wait_healthy  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridapi.settings.local")
 DB_NAME = "gridapi_bench_operations"
@@ -178,19 +179,29 @@ def main() -> None:
         latencies: list[float] = []
 
         def push(patrol: dict[str, Any]) -> int:
+            # The standard library's client: it stands in for 1,000 phones, and httpx's own CPU per request (a
+            # third of a chunk's server time, on the same two cores) would be measured as the server's.
             headers = {"Authorization": f"Bearer {patrol['token']}", "Content-Type": "application/json"}
-            with httpx.Client(base_url=base, timeout=600, headers=headers) as http:
+            http = HTTPConnection("127.0.0.1", port, timeout=600)
+            try:
                 for index, body in enumerate(patrol["bodies"]):
                     path = "/api/v1/patrols/" if index == 0 else f"/api/v1/patrols/{patrol['id']}/chunks/"
                     began = time.perf_counter()
-                    response = http.post(path, content=body)
+                    http.request("POST", path, body=body, headers=headers)
+                    response = http.getresponse()
+                    answer = response.read()
                     latencies.append(time.perf_counter() - began)
-                    if response.status_code not in (200, 201):
-                        raise SystemExit(f"{path}: {response.status_code} {response.text[:300]}")
+                    if response.status not in (200, 201):
+                        raise SystemExit(f"{path}: {response.status} {answer[:300]!r}")
+            finally:
+                http.close()
             return len(patrol["bodies"])
 
         started = time.perf_counter()
-        with ThreadPoolExecutor(args.clients) as pool:
+        with (
+            CpuMeter({"gunicorn": [server.pid]}, db_name=DB_NAME, this_process="client") as cpu,
+            ThreadPoolExecutor(args.clients) as pool,
+        ):
             requests = sum(pool.map(push, patrols))
         seconds = time.perf_counter() - started
         results["ingestion"] = {
@@ -200,6 +211,8 @@ def main() -> None:
         results["ingestion"]["ratio_to_ceiling"] = round(
             results["ingestion"]["fixes_per_s"] / results["ceiling_fixes_per_s"], 4
         )
+        # Where the two cores went: gunicorn, PostgreSQL and this client (which stands in for the devices).
+        results["ingestion"]["cpu"] = cpu.per_item(requests, "chunk")
         print("ingestion", results["ingestion"], flush=True)
 
         with connection.cursor() as cursor:
