@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.geo.crs import Crs, to_wgs84
-from apps.registry.inputs import check_observed_at
+from apps.registry.inputs import ObservedAtField, check_observed_at
 
 from .models import (
     PROVIDER_CODES,
@@ -241,7 +241,7 @@ class FixesField(serializers.Field):
 
 class CheckInDataSerializer(serializers.Serializer[Any]):
     point_id = serializers.UUIDField()
-    t = serializers.DateTimeField()
+    t = ObservedAtField()
     lon = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True, default=None)
     lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True, default=None)
     accuracy_m = serializers.FloatField(
@@ -292,8 +292,8 @@ class PatrolDataSerializer(serializers.Serializer[Any]):
     """The ``data`` of a ``patrol`` create or update: the patrol's fields and a chunk of its track."""
 
     kind = serializers.ChoiceField(choices=PatrolKind.choices, default=PatrolKind.ROUTINE)
-    started_at = serializers.DateTimeField()
-    ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    started_at = ObservedAtField()
+    ended_at = ObservedAtField(required=False, allow_null=True, default=None)
     grid_codes = serializers.ListField(
         child=serializers.CharField(max_length=32), required=False, max_length=20, default=list
     )
@@ -320,8 +320,8 @@ class VisitDataSerializer(serializers.Serializer[Any]):
     person_ids = serializers.ListField(
         child=serializers.UUIDField(), required=False, max_length=50, default=list
     )
-    started_at = serializers.DateTimeField()
-    ended_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    started_at = ObservedAtField()
+    ended_at = ObservedAtField(required=False, allow_null=True, default=None)
     outcome = serializers.ChoiceField(choices=VisitOutcome.choices)
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     photos = serializers.ListField(

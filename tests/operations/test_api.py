@@ -222,3 +222,25 @@ def test_a_chunk_with_a_check_in_missing_its_point_is_a_field_error(api_client: 
     )
     assert response.status_code == 400
     assert "point_id" in response.json()["errors"]["checkins"]["0"]
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59+08:00"])
+def test_patrol_visit_and_check_in_times_must_be_plausible(
+    api_client: Any, worker: Any, person_in: Any, when: str
+) -> None:
+    # Such a time was stored and then failed every read showing it (a patrol's detail, its GPX, the pull).
+    client = api_client(worker)
+    response = client.post("/api/v1/patrols/", {"id": str(uuid.uuid4()), "started_at": when, "points": walk(5)},
+                           format="json")  # fmt: skip
+    assert response.status_code == 400 and "started_at" in response.json()["errors"]
+    patrol_id = start_patrol(client, walk(5))
+    response = client.post(f"/api/v1/patrols/{patrol_id}/chunks/", {"ended_at": when}, format="json")
+    assert response.status_code == 400 and "ended_at" in response.json()["errors"]
+    checkin = {"point_id": str(uuid.uuid4()), "t": when, "method": "qr"}
+    response = client.post(f"/api/v1/patrols/{patrol_id}/chunks/", {"checkins": [checkin]}, format="json")
+    assert response.status_code == 400 and "t" in response.json()["errors"]["checkins"]["0"]
+    person = person_in()
+    response = client.post("/api/v1/visits/", {"person_ids": [str(person.pk)], "started_at": when,
+                                               "outcome": "done"}, format="json")  # fmt: skip
+    assert response.status_code == 400 and "started_at" in response.json()["errors"]
+    assert client.get(f"/api/v1/patrols/{patrol_id}/").json()["ended_at"] is None

@@ -8,6 +8,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from apps.registry.inputs import ObservedAtField
+
 from ..inputs import PatrolDataSerializer, TaskDeviceUpdateSerializer, VisitDataSerializer
 from ..models import (
     CheckIn,
@@ -82,7 +84,7 @@ class PatrolCreateInputSerializer(PatrolDataSerializer):
 class PatrolChunkInputSerializer(PatrolDataSerializer):
     """A further chunk of a patrol's track (and any changed fields, e.g. ``ended_at``)."""
 
-    started_at = serializers.DateTimeField(required=False)
+    started_at = ObservedAtField(required=False)
     crs = serializers.ChoiceField(choices=["wgs84", "gcj02", "bd09"], default="wgs84")
 
 

@@ -6,6 +6,7 @@ and residences as a collection brings them.
 
 from .geo import (
     POINT_SCHEMA,
+    ObservedAtField,
     PointInputField,
     PolygonInputField,
     check_date,
@@ -30,6 +31,7 @@ __all__ = [
     "BuildingCollectSerializer",
     "BuildingDataSerializer",
     "CollectMetaSerializer",
+    "ObservedAtField",
     "PersonCollectSerializer",
     "PersonDataSerializer",
     "PointInputField",

@@ -149,6 +149,17 @@ def check_observed_at(value: dt.datetime | str | None) -> str | None:
     return None
 
 
+class ObservedAtField(serializers.DateTimeField):
+    """When something was seen or done on the ground: a date and time that ``check_observed_at`` finds plausible
+    (a device's clock in year 1 or 9999 would be stored and then fail every read that shows it)."""
+
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        instant = super().to_internal_value(value)
+        if problem := check_observed_at(instant):
+            raise serializers.ValidationError(problem)
+        return instant
+
+
 def check_date(value: dt.date | None) -> str | None:
     """Why ``value`` cannot be a date of living somewhere (before 1900 or too far ahead), or None."""
     if value is None:
