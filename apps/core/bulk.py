@@ -24,6 +24,15 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import AutoField, BigAutoField, JSONField, Model
 from django.db.models.expressions import DatabaseDefault
 from django.db.models.fields import NOT_PROVIDED
+from psycopg import _queries
+
+# psycopg converts a statement's ``%s``/``%b`` placeholders with a regular expression, and caches the result only
+# for statements of up to 4,096 characters and 50 parameters (so that lists of thousands of values do not fill
+# its cache). gridapi's statements pass whole columns as arrays: few parameters, but the statement writing a
+# report's five rows at once (``insert_together``) is longer, and its conversion was redone on every report
+# (6 % of the web process's CPU). The cache keeps 128 statements; these limits bound each entry.
+_queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, 16_384)
+_queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, 200)
 
 
 class _BoundCursor(psycopg.Cursor[Any]):
@@ -72,7 +81,7 @@ def _column(field: Any, values: list[Any]) -> tuple[str, str, list[Any]]:
             [None if v is None else _in_srid(v, field.srid).hexewkb.decode() for v in values],
         )
     if isinstance(field, ArrayField):
-        base = str(field.base_field.db_type(connection))
+        base = _db_type(field.base_field)
         return (
             "text",
             "ARRAY(SELECT jsonb_array_elements_text({c}::jsonb))::" + base + "[]",
@@ -89,7 +98,19 @@ def _column(field: Any, values: list[Any]) -> tuple[str, str, list[Any]]:
         ]
     else:
         prepared = [v if v is None or type(v) is native else prepare(v, database) for v in values]
-    return field.db_type(database), "{c}", prepared
+    return _db_type(field), "{c}", prepared
+
+
+_DB_TYPES: dict[Any, str] = {}
+
+
+def _db_type(field: Any) -> str:
+    """The column type of ``field``, worked out once per field (Django formats it anew on each call)."""
+    try:
+        return _DB_TYPES[field]
+    except KeyError:
+        found = _DB_TYPES[field] = str(field.db_type(connections[DEFAULT_DB_ALIAS]))
+        return found
 
 
 # Django's own fields whose ``get_db_prep_save`` returns a value of exactly this type unchanged, and that psycopg

@@ -111,3 +111,30 @@ def test_insert_together_is_all_or_nothing(territory: Any) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_together([entry], [again])
     assert not JournalEntry.objects.filter(record_id=taken.pk, version=2).exists()
+
+
+def test_a_statement_of_many_parameters_is_converted_once(worker: Any, territory: Any) -> None:
+    # psycopg caches placeholder conversion only up to 4,096 characters and 50 parameters; gridapi raises both
+    # (``apps.core.bulk``), or a report's one statement (five tables' columns) was converted on every report.
+    from psycopg import _queries
+
+    grid = territory["HC-XY-XA-01"]
+
+    def write() -> int:
+        buildings = [
+            Building(id=uuid7(), grid_id=grid.pk, location=Point(*XA, srid=4326), cell="8a40", address=f"新垵村{n}号",
+                     address_norm=f"新垵村{n}号")
+            for n in range(3)
+        ]  # fmt: skip
+        entry = JournalEntry(
+            record_type="building", record_id=buildings[0].pk, change="created", grid_id=grid.pk
+        )
+        with CaptureQueriesContext(connection) as queries:
+            insert_together([buildings[0]], [buildings[1]], [buildings[2]], [entry])
+        return str(queries[0]["sql"]).count("::")
+
+    assert write() > 50  # beyond psycopg's own limit
+    before = _queries._query2pg.cache_info()
+    write()
+    after = _queries._query2pg.cache_info()
+    assert after.hits == before.hits + 1 and after.misses == before.misses
