@@ -141,8 +141,8 @@ def patrol_derive_now(*, patrol_id: uuid.UUID) -> None:
     params = {
         "id": patrol_id, "accuracy": FIX_ACCURACY_LIMIT_M, "jump": JUMP_MPS, "moving": MOVING_MPS,
         "tolerance": TRACK_MAX_DEVIATION_M, "margin": BUILDING_PASSED_M + TRACK_MAX_DEVIATION_M,
-        "passed": BUILDING_PASSED_M, "flat_m": FLAT_STEP_LIMIT_M, "still_fixes": STILL_MIN_FIXES, "still_radius": STILL_RADIUS_M,
-        "now": timezone.now(),
+        "passed": BUILDING_PASSED_M, "flat_m": FLAT_STEP_LIMIT_M, "still_fixes": STILL_MIN_FIXES,
+        "still_radius": STILL_RADIUS_M, "now": timezone.now(),
     }  # fmt: skip
     with bound_cursor() as cursor:
         cursor.execute(DERIVE_SQL, params)
