@@ -36,6 +36,20 @@ def test_distance_is_within_half_a_percent_of_pyprojs_geod_on_the_raw_fixes(work
     assert abs(patrol.distance_m - reference) / reference < 0.005
 
 
+def test_a_step_of_thousands_of_kilometres_is_measured_as_a_geodesic(worker: Any) -> None:
+    # Steps are measured by metres per degree at their latitude up to 100 km; a device that was off (or a
+    # teleport) makes a longer one, measured on the spheroid like the rest.
+    points = walk(60)
+    for point in points[30:]:
+        point["lon"], point["lat"] = point["lon"] + 20.0, point["lat"] + 25.0  # 3,274 km away, walking on
+    patrol = finished(worker, points)
+    reference = Geod(ellps="WGS84").line_length([p["lon"] for p in points], [p["lat"] for p in points])
+    assert reference > 3_000_000
+    # By metres per degree at the middle latitude the step would be 0.7 % longer.
+    assert abs(patrol.distance_m - reference) / reference < 0.0001
+    assert "jump" in patrol.flags
+
+
 def test_no_used_fix_lies_farther_than_the_stated_deviation_from_the_simplified_track(worker: Any) -> None:
     patrol = finished(worker, walk(600))
     vertices = scalar("SELECT ST_NPoints(track) FROM operations_patrol WHERE id = %s", patrol.pk)
