@@ -1,13 +1,12 @@
 """The data of an event report and of an action on an event: shared by REST and the sync push."""
 
-import datetime as dt
 from typing import Any
 
 from rest_framework import serializers
 
 from apps.core.geo.crs import Crs
 from apps.departments.models import DepartmentLevel
-from apps.registry.inputs import PointInputField, check_observed_at
+from apps.registry.inputs import ObservedAtField, PointInputField
 
 from .lifecycle import CLIENT_ACTIONS
 
@@ -20,7 +19,7 @@ class EventDataSerializer(serializers.Serializer[Any]):
     category = serializers.CharField(max_length=48)
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    occurred_at = ObservedAtField(required=False, allow_null=True, default=None)
     building_id = serializers.UUIDField(required=False, allow_null=True, default=None)
     person_ids = serializers.ListField(
         child=serializers.UUIDField(), required=False, max_length=20, default=list
@@ -29,11 +28,6 @@ class EventDataSerializer(serializers.Serializer[Any]):
         child=serializers.RegexField(SHA256), required=False, max_length=20, default=list
     )
     resolved_on_site = serializers.BooleanField(required=False, default=False)
-
-    def validate_occurred_at(self, value: dt.datetime | None) -> dt.datetime | None:
-        if problem := check_observed_at(value):
-            raise serializers.ValidationError(problem)
-        return value
 
 
 class EventReportInputSerializer(EventDataSerializer):

@@ -11,7 +11,7 @@ from apps.core.identity import PASSPORT_RE, IdentifierError, parse_id_number, va
 from apps.core.text import house_key, normalise_address
 
 from ..models import NUMBER_COLUMNS, Building, BuildingUse, Gender, HouseholdType, PersonTag, Relation
-from .geo import PointInputField, PolygonInputField, check_date, check_footprint, check_observed_at
+from .geo import ObservedAtField, PointInputField, PolygonInputField, check_date, check_footprint
 
 __all__ = ["NUMBER_COLUMNS"]
 
@@ -25,13 +25,8 @@ class CollectMetaSerializer(serializers.Serializer[Any]):
     )
     location = PointInputField(required=False, help_text="Where the thing is (a person: where they live).")
     accuracy_m = serializers.FloatField(required=False, min_value=0, max_value=10000)
-    collected_at = serializers.DateTimeField(required=False)
+    collected_at = ObservedAtField(required=False)
     device_id = serializers.CharField(required=False, max_length=128, default="")
-
-    def validate_collected_at(self, value: dt.datetime | None) -> dt.datetime | None:
-        if problem := check_observed_at(value):
-            raise serializers.ValidationError(problem)
-        return value
 
 
 class BuildingDataSerializer(serializers.Serializer[Any]):
