@@ -92,6 +92,13 @@ def schedule_rules_for(principal: Principal | Any) -> QuerySet[ScheduleRule]:
     return ScheduleRule.objects.all()
 
 
+def patrol_main_grid(patrol_id: Any) -> Any:
+    """The grid a patrol's journal entries name: the first of its grids by code (the chunk's lock statement,
+    ``services.patrols``, reads the same in SQL)."""
+    through = Patrol.grids.through.objects.filter(patrol_id=patrol_id)
+    return through.order_by("territorynode__code").values_list("territorynode_id", flat=True).first()
+
+
 def patrol_track_points(patrol_id: Any, *, raw: bool = False) -> list[tuple[float, float, float]]:
     """(lon, lat, epoch seconds) of the derived track's vertices — or, with ``raw``, of every raw fix in seq order."""
     if raw:

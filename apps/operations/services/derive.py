@@ -30,6 +30,7 @@ from apps.journal.models import Change
 from apps.journal.services import journal_record
 
 from ..models import FIX_ACCURACY_LIMIT_M, TRACK_MAX_DEVIATION_M, Patrol
+from ..selectors import patrol_main_grid
 
 MOVING_MPS = 0.3
 JUMP_MPS = 120 / 3.6
@@ -173,7 +174,6 @@ def patrol_derive(*, patrol_id: uuid.UUID) -> bool:
     version = patrol.version + 1
     Patrol.objects.filter(pk=patrol_id).update(version=version)
     patrol_derive_now(patrol_id=patrol_id)
-    grid_id = patrol.grids.order_by("code").values_list("pk", flat=True).first()
     journal_record(record_type="patrol", record_id=patrol_id, change=Change.UPDATED, version=version,
-                   grid_id=grid_id, fields=["track", "figures", "flags"])  # fmt: skip
+                   grid_id=patrol_main_grid(patrol_id), fields=["track", "figures", "flags"])  # fmt: skip
     return True

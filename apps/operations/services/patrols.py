@@ -2,8 +2,9 @@
 
 A chunk is one mutation writing hundreds of fixes in one statement (``INSERT … SELECT FROM unnest(…)`` of the
 fixes not stored yet, under the patrol's row lock): fixes are keyed by (patrol, seq), so a chunk sent twice,
-out of order or by two requests at once is stored once, and the track is always read in ``seq`` order. The derived track and figures
-are rebuilt from the raw fixes: at once when the patrol has ended, otherwise by a task after the commit.
+out of order or by two requests at once is stored once, and the track is always read in ``seq`` order. The
+derived track and figures are rebuilt from the raw fixes: at once when the patrol has ended, otherwise by a
+task after the commit.
 """
 
 import datetime as dt
@@ -29,7 +30,7 @@ from apps.territory.selectors import worker_grids
 
 from ..inputs import Fixes, PatrolDataSerializer
 from ..models import Patrol, PatrolFix, PatrolPoint
-from ..selectors import grids_in_scope
+from ..selectors import grids_in_scope, patrol_main_grid
 from .common import Outcome, error_dict, validated
 from .derive import patrol_derive_now
 
@@ -68,7 +69,7 @@ def _apply(*, principal: Any, record_id: Any, op: str, data: Any, device: str, c
     changed = _fields_changed(patrol, values) if not created else set()
     if "grid_codes" in values and not created and _set_grids(patrol, principal, values["grid_codes"]):
         changed.add("grids")
-        patrol.main_grid_id = _main_grid(patrol)  # type: ignore[attr-defined]
+        patrol.main_grid_id = patrol_main_grid(patrol.pk)  # type: ignore[attr-defined]
     fixes: Fixes = values.get("points") or Fixes([], [], [], [], [], [], [], [])
     added = fixes_insert(patrol_id=patrol.pk, fixes=fixes) if len(fixes) else 0
     checked = checkins_record(patrol=patrol, principal=principal, checkins=values.get("checkins") or [])
@@ -142,7 +143,7 @@ def _patrol_for_chunk(
         raise ValidationError({"id": [_("No such patrol: send its start (started_at) first.")]})
     if created:
         _set_grids(patrol, principal, values.get("grid_codes") or [])
-        patrol.main_grid_id = _main_grid(patrol)  # type: ignore[attr-defined]
+        patrol.main_grid_id = patrol_main_grid(patrol.pk)  # type: ignore[attr-defined]
     return patrol, created
 
 
@@ -176,7 +177,7 @@ def _set_grids(patrol: Patrol, principal: Any, codes: list[str]) -> bool:
 
 
 # What a chunk reads of its patrol, locked: never the derived track and path (thousands of vertices on a long
-# patrol); with the grid its journal entries name, the first of its grids by code. Prepared statements: the
+# patrol); with the grid its journal entries name (``patrol_main_grid``, in SQL). Prepared statements: the
 # ORM built them in Python on every chunk (a quarter of a chunk's own work).
 _LOCKED = Columns(Patrol, "p", defer=[
     field.attname for field in Patrol._meta.concrete_fields
@@ -210,10 +211,6 @@ def _patrol_save_chunk(patrol: Patrol, *, version: int, fix_count: int) -> None:
     with bound_cursor() as cursor:
         cursor.execute(_SAVE_CHUNK, [version, fix_count, *(getattr(patrol, name) for name in PATROL_FIELDS),
                                      patrol.pk])  # fmt: skip
-
-
-def _main_grid(patrol: Patrol) -> uuid.UUID | None:
-    return patrol.grids.order_by("code").values_list("pk", flat=True).first()
 
 
 FIX_COLUMNS = ("patrol_id", "seq", "t", "lon", "lat", "accuracy_m", "speed_mps", "provider", "mock")
